@@ -1,0 +1,197 @@
+//! bot-api configuration: every setting a clap flag with an environment fallback.
+//! The doc comment of each field is its `--help` text. Secrets are [`SecretString`]s.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+use shared::config::{DatabaseArgs, LogArgs};
+
+/// Telegram booking bot for clients, masters and admins.
+#[derive(Debug, Parser)]
+#[command(name = "bot-api", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub log: LogArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations, then serve webhook/polling, health, readiness and metrics.
+    Serve(ServeArgs),
+    /// Talk to the bot from this terminal as a Telegram user, through the same update handler.
+    Chat(ChatArgs),
+    /// Apply pending migrations and exit.
+    Migrate(MigrateArgs),
+}
+
+/// How updates arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Mode {
+    /// Telegram POSTs updates to `/telegram/webhook`.
+    Webhook,
+    /// The bot long-polls `getUpdates`.
+    Polling,
+}
+
+/// `bot-api serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[command(flatten)]
+    pub telegram: TelegramArgs,
+    #[command(flatten)]
+    pub bot: BotArgs,
+
+    /// Address to listen on for webhook, health, readiness and metrics.
+    #[arg(long, env = "BOT_API_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// How updates arrive: `webhook` or `polling`.
+    #[arg(long, env = "BOT_MODE", value_enum, default_value = "webhook")]
+    pub mode: Mode,
+
+    /// Turn off JSON logging of request/booking events and metrics collection (benchmarks only).
+    #[arg(
+        long,
+        env = "BOT_OBSERVABILITY_OFF",
+        default_value_t = false,
+        hide = true
+    )]
+    pub observability_off: bool,
+}
+
+/// `bot-api chat --as <telegram_user_id>`.
+#[derive(Debug, Clone, Args)]
+pub struct ChatArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[command(flatten)]
+    pub bot: BotArgs,
+
+    /// Telegram user id to act as (it is also the chat id).
+    #[arg(long = "as", value_name = "TELEGRAM_USER_ID")]
+    pub as_user: i64,
+}
+
+/// `bot-api migrate`.
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+}
+
+/// Talking to the Bot API.
+#[derive(Debug, Clone, Args)]
+pub struct TelegramArgs {
+    /// Bot token from @BotFather. Unset: offline — replies are kept in the outbox, nothing is sent.
+    #[arg(
+        long = "telegram-bot-token",
+        env = "TELEGRAM_BOT_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<SecretString>,
+
+    /// Bot API base URL; requests go to `{base}/bot{token}/{method}`.
+    #[arg(
+        long = "telegram-api-base",
+        env = "TELEGRAM_API_BASE",
+        default_value = "https://api.telegram.org"
+    )]
+    pub api_base: String,
+
+    /// The `secret_token` given to setWebhook; webhook requests must carry it in
+    /// `X-Telegram-Bot-Api-Secret-Token`.
+    #[arg(
+        long = "telegram-webhook-secret",
+        env = "TELEGRAM_WEBHOOK_SECRET",
+        hide_env_values = true
+    )]
+    pub webhook_secret: Option<SecretString>,
+}
+
+/// Who is an admin, and the booking rules. Shared by `serve` and `chat`.
+#[derive(Debug, Clone, Args)]
+pub struct BotArgs {
+    /// Comma-separated Telegram user ids that are admins.
+    #[arg(long = "admin-ids", env = "BOT_ADMIN_IDS", value_delimiter = ',', num_args = 0..)]
+    pub admin_ids: Vec<i64>,
+
+    #[command(flatten)]
+    pub rules: BookingRules,
+}
+
+impl BotArgs {
+    /// Admin ids as a set.
+    pub fn admins(&self) -> HashSet<i64> {
+        self.admin_ids.iter().copied().collect()
+    }
+}
+
+/// Booking rules; every default can be changed.
+#[derive(Debug, Clone, Args)]
+pub struct BookingRules {
+    /// Slot length in minutes for new masters.
+    #[arg(long, env = "BOT_SLOT_MINUTES", default_value_t = 60)]
+    pub slot_minutes: u32,
+
+    /// Time zone (IANA) of new masters until they set their own.
+    #[arg(long, env = "BOT_DEFAULT_TIME_ZONE", default_value = "Europe/Berlin", value_parser = parse_tz)]
+    pub default_time_zone: chrono_tz::Tz,
+
+    /// Minimum notice before a booking's start, in minutes.
+    #[arg(long, env = "BOT_MIN_NOTICE_MINUTES", default_value_t = 60)]
+    pub min_notice_minutes: u32,
+
+    /// How far ahead bookings are taken, in days.
+    #[arg(long, env = "BOT_HORIZON_DAYS", default_value_t = 60)]
+    pub horizon_days: u32,
+
+    /// Most active future bookings one client may hold.
+    #[arg(long, env = "BOT_MAX_ACTIVE_BOOKINGS", default_value_t = 5)]
+    pub max_active_bookings: u32,
+
+    /// Clients may cancel up to this many minutes before the start.
+    #[arg(long, env = "BOT_CANCEL_CUTOFF_MINUTES", default_value_t = 120)]
+    pub cancel_cutoff_minutes: u32,
+
+    /// The client's reminder is sent this many minutes before the start.
+    #[arg(long, env = "BOT_REMINDER_MINUTES", default_value_t = 1440)]
+    pub reminder_minutes: u32,
+}
+
+impl Default for BookingRules {
+    fn default() -> Self {
+        Self {
+            slot_minutes: 60,
+            default_time_zone: chrono_tz::Europe::Berlin,
+            min_notice_minutes: 60,
+            horizon_days: 60,
+            max_active_bookings: 5,
+            cancel_cutoff_minutes: 120,
+            reminder_minutes: 1440,
+        }
+    }
+}
+
+fn parse_tz(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.parse::<chrono_tz::Tz>()
+        .map_err(|_| format!("{s:?} is not an IANA time zone name (e.g. Europe/Berlin)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

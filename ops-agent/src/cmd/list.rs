@@ -1,0 +1,13 @@
+//! `ops-agent list` (TODO: implement).
+
+use std::process::ExitCode;
+
+/// Options of `ops-agent list`.
+#[derive(Debug, clap::Args)]
+pub struct Opts {}
+
+/// Runs `ops-agent list`.
+pub fn run(opts: Opts) -> anyhow::Result<ExitCode> {
+    let _ = opts;
+    anyhow::bail!("not implemented yet")
+}

@@ -1,0 +1,13 @@
+//! `ops-agent probe` (TODO: implement).
+
+use std::process::ExitCode;
+
+/// Options of `ops-agent probe`.
+#[derive(Debug, clap::Args)]
+pub struct Opts {}
+
+/// Runs `ops-agent probe`.
+pub fn run(opts: Opts) -> anyhow::Result<ExitCode> {
+    let _ = opts;
+    anyhow::bail!("not implemented yet")
+}

@@ -1,0 +1,133 @@
+//! Outcome files of the last backup and the last restore drill, kept in the backup folder
+//! (`<OPS_BACKUP_DIR>/status/backup.json`, `.../verify.json`), so the daemon's metrics and
+//! alerts also see runs started by the system's cron or by hand.
+//!
+//! Written atomically (temporary file, fsync, rename) by every run, successful or not.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Which kind of run a status file describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// `ops-agent backup`.
+    Backup,
+    /// `ops-agent restore --verify`.
+    Verify,
+}
+
+impl RunKind {
+    fn file_name(self) -> &'static str {
+        match self {
+            RunKind::Backup => "backup.json",
+            RunKind::Verify => "verify.json",
+        }
+    }
+}
+
+/// The outcome of the last run of one kind, plus the time of the last success.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStatus {
+    pub kind: RunKind,
+    /// When the last attempt started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished.
+    pub finished_at: DateTime<Utc>,
+    pub duration_seconds: f64,
+    /// Whether the last attempt succeeded.
+    pub success: bool,
+    /// Backup id concerned, when known.
+    pub backup_id: Option<String>,
+    /// Size of the backup file written (backup) or restored (verify), in bytes.
+    pub size_bytes: Option<u64>,
+    /// Why the last attempt failed (already redacted: no secrets).
+    pub error: Option<String>,
+    /// When a run of this kind last succeeded (carried over from earlier files).
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Size of the last successful run's file, in bytes.
+    pub last_success_size_bytes: Option<u64>,
+    /// Duration of the last successful run, in seconds.
+    pub last_success_duration_seconds: Option<f64>,
+}
+
+/// Path of the status file of `kind` in `backup_dir`.
+pub fn path(backup_dir: &Path, kind: RunKind) -> PathBuf {
+    backup_dir.join("status").join(kind.file_name())
+}
+
+/// Reads the status of `kind`; `Ok(None)` when no run ever recorded one.
+pub fn read(backup_dir: &Path, kind: RunKind) -> anyhow::Result<Option<RunStatus>> {
+    let p = path(backup_dir, kind);
+    match std::fs::read(&p) {
+        Ok(bytes) => Ok(Some(
+            serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", p.display()))?,
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", p.display())),
+    }
+}
+
+/// Records one finished run, carrying the last success over from the previous file.
+pub fn record(backup_dir: &Path, mut status: RunStatus) -> anyhow::Result<RunStatus> {
+    let previous = read(backup_dir, status.kind).ok().flatten();
+    if status.success {
+        status.last_success_at = Some(status.finished_at);
+        status.last_success_size_bytes = status.size_bytes;
+        status.last_success_duration_seconds = Some(status.duration_seconds);
+    } else if let Some(prev) = previous {
+        status.last_success_at = prev.last_success_at;
+        status.last_success_size_bytes = prev.last_success_size_bytes;
+        status.last_success_duration_seconds = prev.last_success_duration_seconds;
+    }
+    let p = path(backup_dir, status.kind);
+    let dir = p.parent().context("status path has a parent")?;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let tmp = dir.join(format!(".{}.tmp", status.kind.file_name()));
+    {
+        let mut f =
+            std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+        f.write_all(&serde_json::to_vec_pretty(&status)?)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &p).with_context(|| format!("renaming into {}", p.display()))?;
+    Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(success: bool, at: i64) -> RunStatus {
+        let t = DateTime::from_timestamp(at, 0).unwrap();
+        RunStatus {
+            kind: RunKind::Backup,
+            started_at: t,
+            finished_at: t,
+            duration_seconds: 1.5,
+            success,
+            backup_id: None,
+            size_bytes: Some(10),
+            error: (!success).then(|| "pg_dump exited with status 1".into()),
+            last_success_at: None,
+            last_success_size_bytes: None,
+            last_success_duration_seconds: None,
+        }
+    }
+
+    #[test]
+    fn a_failure_keeps_the_time_of_the_last_success() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read(dir.path(), RunKind::Backup).unwrap().is_none());
+        record(dir.path(), status(true, 1_000)).unwrap();
+        let s = record(dir.path(), status(false, 2_000)).unwrap();
+        assert!(!s.success);
+        assert_eq!(s.last_success_at, DateTime::from_timestamp(1_000, 0));
+        assert_eq!(read(dir.path(), RunKind::Backup).unwrap(), Some(s));
+        assert!(read(dir.path(), RunKind::Verify).unwrap().is_none());
+    }
+}

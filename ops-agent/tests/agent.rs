@@ -1,0 +1,2 @@
+//! ops-agent integration tests (one binary): real PostgreSQL, real pg_dump/pg_restore.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
