@@ -1,7 +1,9 @@
 //! The ops-agent command line. Each subcommand's options live beside its code in [`crate::cmd`].
 
-use clap::{Parser, Subcommand};
-use shared::config::LogArgs;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use shared::config::{DatabaseArgs, LogArgs};
 
 use crate::cmd;
 
@@ -31,6 +33,48 @@ pub enum Command {
     Probe(cmd::probe::Opts),
     /// The daemon: cron schedules, probes, alert evaluation, webhooks, own /metrics.
     Run(cmd::run::Opts),
+}
+
+/// Where backups live and how they are made; shared by `backup`, `list`, `prune`, `restore`
+/// and the daemon's jobs.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Folder holding backups, their manifests, the lock and the status files.
+    #[arg(long = "backup-dir", env = "OPS_BACKUP_DIR")]
+    pub backup_dir: PathBuf,
+
+    /// Folder holding pg_dump/pg_restore; otherwise they are found on PATH.
+    #[arg(long = "pg-bin-dir", env = "PG_BIN_DIR")]
+    pub pg_bin_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub retention: RetentionArgs,
+}
+
+/// Retention policy: keep the newest N, plus the newest per day/ISO week/month.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct RetentionArgs {
+    /// Keep this many newest backups.
+    #[arg(long = "keep-last", env = "OPS_KEEP_LAST", default_value_t = 7)]
+    pub keep_last: u32,
+    /// Keep the newest backup of each of this many days.
+    #[arg(long = "keep-daily", env = "OPS_KEEP_DAILY", default_value_t = 7)]
+    pub keep_daily: u32,
+    /// Keep the newest backup of each of this many ISO weeks.
+    #[arg(long = "keep-weekly", env = "OPS_KEEP_WEEKLY", default_value_t = 4)]
+    pub keep_weekly: u32,
+    /// Keep the newest backup of each of this many months.
+    #[arg(long = "keep-monthly", env = "OPS_KEEP_MONTHLY", default_value_t = 6)]
+    pub keep_monthly: u32,
+}
+
+/// A database connection plus [`BackupArgs`]: what taking or verifying a backup needs.
+#[derive(Debug, Clone, Args)]
+pub struct DbBackupArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[command(flatten)]
+    pub backup: BackupArgs,
 }
 
 #[cfg(test)]

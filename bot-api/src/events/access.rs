@@ -1,0 +1,1 @@
+//! `rbac_deny` (TODO(bot-core)).

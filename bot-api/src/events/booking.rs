@@ -1,0 +1,1 @@
+//! Booking and schedule lifecycle events (TODO(bot-core)).

@@ -1,0 +1,1 @@
+//! `service_started`, `webhook_rejected` (TODO(bot-edge)).
