@@ -1,20 +1,20 @@
 //! The Telegram booking bot.
 //!
 //! # Layout
-//! - [`config`]: every setting as a clap flag with an env fallback; booking rule defaults.
-//! - [`cli`]: what each subcommand (`serve`, `chat`, `migrate`) does.
-//! - [`http`]: warp routes — webhook, health, readiness, metrics — and the one rejection handler.
-//! - [`telegram`]: Bot API types, the HTTP client, long polling, the outbox sender.
-//! - [`updates`]: where an update enters: dedup by `update_id`, dispatch, replies, one commit.
-//! - [`commands`]: parsing of typed commands and button callbacks into one [`commands::Command`].
-//! - [`rbac`]: roles (client < master < admin) and who may run what.
-//! - [`booking`]: where a booking is decided (rules, insert, cancel).
-//! - [`schedule`]: working hours, blocks, time zones of masters.
-//! - [`slots`]: pure slot arithmetic (hours − blocks − bookings) across DST.
-//! - [`outbox`]: enqueueing replies inside the update's transaction.
-//! - [`reminders`]: the reminder sweep before appointments.
-//! - [`events`]: each log event of the contract as a type whose `emit()` also moves its metric.
-//! - [`metrics`]: the Prometheus families of the contract, registered in one place.
+//! - [`config`] — every setting as a clap flag with an env fallback; booking rule defaults.
+//! - [`cli`] — what each subcommand (`serve`, `chat`, `migrate`) does.
+//! - [`http`] — warp routes — webhook, health, readiness, metrics — and the one rejection handler.
+//! - [`telegram`] — Bot API types, the HTTP client, long polling, the outbox sender.
+//! - [`updates`] — where an update enters: dedup by `update_id`, dispatch, replies, one commit.
+//! - [`commands`] — parsing of typed commands and button callbacks into one [`commands::Command`].
+//! - [`rbac`] — roles (client < master < admin) and who may run what.
+//! - [`booking`] — where a booking is decided (rules, insert, cancel).
+//! - [`schedule`] — working hours, blocks, time zones of masters.
+//! - [`slots`] — pure slot arithmetic (hours − blocks − bookings) across DST.
+//! - [`outbox`] — enqueueing replies inside the update's transaction.
+//! - [`reminders`] — the reminder sweep before appointments.
+//! - [`events`] — each log event of the contract as a type whose `emit()` also moves its metric.
+//! - [`metrics`] — the Prometheus families of the contract, registered in one place.
 
 pub mod booking;
 pub mod cli;

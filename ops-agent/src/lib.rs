@@ -1,9 +1,9 @@
 //! The operations sidecar beside bot-api.
 //!
 //! # Layout
-//! - [`config`]: the command line (one subcommand per row of CONTRACT.md "ops-agent CLI").
-//! - [`cmd`]: one file per subcommand, each with its `Opts` and `run()`.
-//! - [`status`]: the outcome files of the last backup and drill, shared with the daemon.
+//! - [`config`] — the command line (one subcommand per row of CONTRACT.md "ops-agent CLI").
+//! - [`cmd`] — one file per subcommand, each with its `Opts` and `run()`.
+//! - [`status`] — the outcome files of the last backup and drill, shared with the daemon.
 //!
 //! Backups (`backup`, `manifest`, `pgtools`, `retention`, `restore`, `checks`) and the daemon
 //! (`daemon`, `schedule`, `probe`, `alerting`, `notify`, `metrics`) live in modules named after

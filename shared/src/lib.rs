@@ -1,11 +1,11 @@
 //! What both binaries (`bot-api` and `ops-agent`) need and nothing that belongs to one of them.
 //!
 //! # Layout
-//! - [`config`]: clap argument groups both binaries flatten (database, logging).
-//! - [`telemetry`]: the JSON log envelope, redaction of secrets, the non-blocking writer.
-//! - [`db`]: connection pool and the embedded migrations of `migrations/`.
-//! - [`metrics`]: Prometheus text encoding with the 0.0.4 content type.
-//! - [`shutdown`]: the SIGTERM/SIGINT signal every long-running loop listens to.
+//! - [`config`] — clap argument groups both binaries flatten (database, logging).
+//! - [`telemetry`] — the JSON log envelope, redaction of secrets, the non-blocking writer.
+//! - [`db`] — connection pool and the embedded migrations of `migrations/`.
+//! - [`metrics`] — Prometheus text encoding with the 0.0.4 content type.
+//! - [`shutdown`] — the SIGTERM/SIGINT signal every long-running loop listens to.
 //! - `testing` (feature `testing`): throwaway PostgreSQL clusters and databases for tests.
 
 pub mod config;
