@@ -7,7 +7,7 @@ use std::process::ExitCode;
 pub struct Opts {}
 
 /// Runs `ops-agent probe`.
-pub fn run(opts: Opts) -> anyhow::Result<ExitCode> {
+pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
     let _ = opts;
     anyhow::bail!("not implemented yet")
 }
