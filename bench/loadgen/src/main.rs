@@ -47,6 +47,9 @@ struct Args {
     /// First update_id; request i uses update_base + i.
     #[arg(long)]
     update_base: i64,
+    /// Message text; `{master}`, `{day}`, `{hour}` are filled per request.
+    #[arg(long, default_value = "/book {master} {day} {hour}")]
+    text: String,
     /// Index of the first request (to continue a slot sequence across runs).
     #[arg(long, default_value_t = 0)]
     start_index: u64,
@@ -85,7 +88,10 @@ impl Plan {
                 "message_id": update_id % 1_000_000, "date": 0,
                 "from": {"id": client, "is_bot": false, "first_name": "Load"},
                 "chat": {"id": client, "type": "private"},
-                "text": format!("/book {master} {day} {hour:02}:00"),
+                "text": a.text
+                    .replace("{master}", &master.to_string())
+                    .replace("{day}", &day.to_string())
+                    .replace("{hour}", &format!("{hour:02}:00")),
             }
         })
         .to_string()

@@ -1,0 +1,66 @@
+"""Shared pieces of bench/run: shell helpers, the throwaway cluster, process measurements."""
+import os, subprocess, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+REL = ROOT / "target" / "release"
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, shell=isinstance(cmd, str), check=True, text=True, capture_output=True, **kw).stdout
+
+
+class Cluster:
+    """A throwaway cluster via scripts/lib/pg.sh (same settings for every measurement)."""
+
+    def __init__(self, folder, settings):
+        self.dir = folder
+        out = sh(["bash", "-c", '. scripts/lib/pg.sh; pg_throwaway_start "$@" && echo "$PGBIN $PG_PORT $PG_SUPERPASS"', "x", str(folder), *settings], cwd=ROOT)
+        self.bindir, port, self.password = out.split()[-3:]
+        self.port = int(port)
+
+    def url(self, db):
+        return f"postgres://postgres:{self.password}@127.0.0.1:{self.port}/{db}"
+
+    def env(self, db):
+        e = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(self.port), PGUSER="postgres", PGPASSWORD=self.password, PGDATABASE=db)
+        return e
+
+    def psql(self, db, sql, *args):
+        return sh([f"{self.bindir}/psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", *args, "-c", sql], env=self.env(db))
+
+    def psql_file(self, db, path):
+        return sh([f"{self.bindir}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path)], env=self.env(db))
+
+    def stop(self):
+        subprocess.run(["bash", "-c", '. scripts/lib/pg.sh; PG_DIR="$1"; pg_throwaway_stop', "x", str(self.dir)], cwd=ROOT)
+
+
+def rss_kib(pid, field="VmRSS"):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    return 0
+
+
+def timed(cmd, env=None):
+    """Runs cmd; returns (wall seconds, peak RSS in KiB of that process itself, stdout, stderr, exit code).
+
+    The peak is the process's own VmHWM, polled until it exits: rusage's maxrss would also count
+    children (pg_dump), which are not the agent's memory.
+    """
+    import tempfile
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+        peak = 0
+        while p.poll() is None:
+            peak = max(peak, rss_kib(p.pid, "VmHWM"))
+            time.sleep(0.02)
+        wall = time.perf_counter() - t0
+        out.seek(0)
+        err.seek(0)
+        return wall, peak, out.read(), err.read(), p.returncode
