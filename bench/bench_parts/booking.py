@@ -1,7 +1,7 @@
 """Parts 1, 2, 5 and 6 of bench/run: the booking path through the real webhook (HTTP POST of a
 Telegram update -> booking committed and its reply in the outbox) against pgbench running the
 handler's statements; observability on vs off; free-slot listing; bot-api RSS."""
-import datetime, json, os, socket, statistics, subprocess, threading, time, urllib.request
+import datetime, json, os, re, socket, statistics, subprocess, threading, time, urllib.request
 
 from .common import REL, ROOT, rss_kib, sh
 
@@ -115,10 +115,15 @@ def seed_busy_master(cluster, db, first_day):
 def pgbench(cluster, db, seconds):
     """pgbench with the handler's statements (bench/bench_parts/booking.pgbench), same server."""
     script = ROOT / "bench/bench_parts/booking.pgbench"
-    out = sh([f"{cluster.bindir}/pgbench", "-n", "-c", "32", "-j", "2", "-T", str(seconds), "-D", "n=0",
-              "-f", str(script), db], env=cluster.env(db))
-    tps = float(__import__("re").search(r"tps = ([0-9.]+)", out).group(1))
-    return tps, out
+    best = (0.0, 0)
+    # At bot-api's pool size (10) and at the load generator's connection count (32): the
+    # better of the two is the baseline, so the ratio is never flattered by a poor setting.
+    for clients in (10, 32):
+        out = sh([f"{cluster.bindir}/pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "2",
+                  "-T", str(seconds), "-D", "n=0", "-f", str(script), db], env=cluster.env(db))
+        tps = float(re.search(r"tps = ([0-9.]+)", out).group(1))
+        best = max(best, (tps, clients))
+    return best
 
 
 def run(cluster, work, quick, rows, data):
@@ -154,12 +159,12 @@ def run(cluster, work, quick, rows, data):
             bot.stop()
     booked = int(cluster.psql(db, "SELECT count(*) FROM bookings WHERE client_id IN (SELECT id FROM users WHERE telegram_id >= 500000000 AND telegram_id < 7000000000)"))
     replies = int(cluster.psql(db, "SELECT count(*) FROM outbox"))
-    tps, _ = pgbench(cluster, db, secs)
+    tps, pg_clients = pgbench(cluster, db, secs)
 
     on = statistics.median(r["rps"] for r in runs[True])
     off = statistics.median(r["rps"] for r in runs[False])
     best = runs[True][0]
-    data["booking"] = {"runs_on": runs[True], "runs_off": runs[False], "fixed_rate": fixed, "pgbench_tps": tps,
+    data["booking"] = {"runs_on": runs[True], "runs_off": runs[False], "fixed_rate": fixed, "pgbench_tps": tps, "pgbench_clients": pg_clients,
                        "bookings_committed": booked, "outbox_rows": replies, "slots": slots,
                        "busy_master_future_bookings": busy_n, "rss_idle_kib": idle_rss, "rss_load_kib": load_rss}
     rows.append({"n": 1, "what": "booking updates/s via webhook vs pgbench with the handler's statements",
