@@ -6,6 +6,8 @@
 mod alerting;
 #[path = "agent/alertmanager.rs"]
 mod alertmanager;
+#[path = "agent/daemon.rs"]
+mod daemon;
 #[path = "agent/notify.rs"]
 mod notify;
 #[path = "agent/support.rs"]

@@ -55,8 +55,9 @@ async fn bot_api_down_fires_after_its_for_duration_and_resolves_when_the_api_ret
         0.0
     );
     // The bearer token went along, and the metrics scrape failed too.
-    let auth = hook.requests.lock().unwrap()[0].authorization.clone();
-    assert_eq!(auth.as_deref(), Some("Bearer hook-s3cret"));
+    let first = hook.requests.lock().unwrap()[0].clone();
+    assert_eq!(first.authorization.as_deref(), Some("Bearer hook-s3cret"));
+    assert_eq!(first.path, "/hook");
 
     api.start().await;
     let resolved = hook
