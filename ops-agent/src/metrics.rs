@@ -31,12 +31,16 @@ pub struct AgentMetrics {
     pub backup_last_duration: Gauge,
     /// 1 when the last backup attempt succeeded, 0 when it failed.
     pub backup_last_attempt_success: Gauge,
+    /// Unix time the last backup attempt finished (0 when none is recorded).
+    pub backup_last_attempt: Gauge,
     /// Backups seen finishing since the agent started, by outcome.
     pub backups_total: IntCounterVec,
     /// Unix time of the last passed restore drill (0 when none is recorded).
     pub verify_last_success: Gauge,
     /// 1 when the last drill passed, 0 when it failed.
     pub verify_last_attempt_success: Gauge,
+    /// Unix time the last drill finished (0 when none is recorded).
+    pub verify_last_attempt: Gauge,
     /// Restore drills seen finishing since the agent started, by outcome.
     pub verifies_total: IntCounterVec,
     /// 1 when the last probe of the target succeeded.
@@ -53,6 +57,8 @@ pub struct AgentMetrics {
     pub job_runs_total: IntCounterVec,
     /// Fire times skipped because the job's previous run was still going.
     pub jobs_skipped_total: IntCounterVec,
+    /// Unix time the agent started: the reference age of "no backup yet" in the alert rules.
+    pub start_time: Gauge,
     seen: Mutex<[Option<DateTime<Utc>>; 2]>,
 }
 
@@ -109,6 +115,11 @@ impl AgentMetrics {
                 "ops_agent_backup_last_attempt_success",
                 "1 when the last backup attempt succeeded, 0 when it failed or none is recorded.",
             )?,
+            backup_last_attempt: gauge(
+                &r,
+                "ops_agent_backup_last_attempt_timestamp_seconds",
+                "Unix time the last backup attempt finished (0 when none is recorded).",
+            )?,
             backups_total: counter_vec(
                 &r,
                 "ops_agent_backups_total",
@@ -124,6 +135,11 @@ impl AgentMetrics {
                 &r,
                 "ops_agent_restore_verify_last_attempt_success",
                 "1 when the last restore drill passed, 0 when it failed or none is recorded.",
+            )?,
+            verify_last_attempt: gauge(
+                &r,
+                "ops_agent_restore_verify_last_attempt_timestamp_seconds",
+                "Unix time the last restore drill finished (0 when none is recorded).",
             )?,
             verifies_total: counter_vec(
                 &r,
@@ -172,6 +188,11 @@ impl AgentMetrics {
                 "ops_agent_jobs_skipped_total",
                 "Fire times skipped because the job's previous run was still going.",
                 &["job"],
+            )?,
+            start_time: gauge(
+                &r,
+                "ops_agent_start_time_seconds",
+                "Unix time the agent started.",
             )?,
             seen: Mutex::new([None, None]),
             registry: r,

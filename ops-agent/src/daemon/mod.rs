@@ -70,6 +70,7 @@ pub async fn run_with(
     metrics.baseline_status(&backup_dir);
     metrics.refresh_status(&backup_dir);
     metrics.set_firing(|_| false);
+    metrics.start_time.set(clock.now().timestamp() as f64);
     let notifier = Notifier::start(config.receivers.clone(), external_url, metrics.clone());
     let ctx = Arc::new(JobContext::new(
         &config,
