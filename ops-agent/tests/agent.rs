@@ -10,5 +10,9 @@ mod alertmanager;
 mod daemon;
 #[path = "agent/notify.rs"]
 mod notify;
+#[path = "agent/probe.rs"]
+mod probe;
+#[path = "agent/rules.rs"]
+mod rules;
 #[path = "agent/support.rs"]
 mod support;
