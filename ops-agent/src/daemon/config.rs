@@ -8,11 +8,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::alerting::Thresholds;
-use crate::notify::{Receiver, ReceiverKind};
+use crate::notify::Receiver;
 use crate::schedule::CronSchedule;
 
 /// A refused configuration: which key, and why.
@@ -39,7 +38,7 @@ pub enum ConfigError {
     },
 }
 
-fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+pub(super) fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         key: key.into(),
         reason: reason.into(),
@@ -78,7 +77,7 @@ pub struct DaemonConfig {
     pub runbook_base_url: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     external_url: Option<String>,
@@ -88,7 +87,7 @@ struct RawConfig {
     #[serde(default)]
     alerts: RawAlerts,
     #[serde(default)]
-    receivers: Vec<RawReceiver>,
+    receivers: Vec<receivers::RawReceiver>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -122,26 +121,8 @@ struct RawAlerts {
     restore_verify_stale_after_seconds: Option<f64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawReceiver {
-    name: Option<String>,
-    kind: String,
-    url: Option<String>,
-    bearer_token: Option<String>,
-    bearer_token_env: Option<String>,
-    api_base: Option<String>,
-    bot_token: Option<String>,
-    bot_token_env: Option<String>,
-    chat_id: Option<String>,
-    timeout_seconds: Option<f64>,
-    max_attempts: Option<u32>,
-    backoff_seconds: Option<f64>,
-    repeat_interval_seconds: Option<f64>,
-}
-
 /// Seconds → Duration, refusing negative, NaN and absurd values.
-fn seconds(
+pub(super) fn seconds(
     key: &str,
     v: Option<f64>,
     default: Duration,
@@ -184,102 +165,6 @@ fn job(
         },
         raw,
     ))
-}
-
-fn http_url(key: &str, v: Option<String>) -> Result<String, ConfigError> {
-    let v = v.ok_or_else(|| invalid(key, "is required for this receiver kind"))?;
-    match reqwest::Url::parse(&v) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(v),
-        _ => Err(invalid(key, "is not an http(s) URL")),
-    }
-}
-
-fn secret(
-    key: &str,
-    literal: Option<String>,
-    env: Option<String>,
-) -> Result<Option<SecretString>, ConfigError> {
-    match (literal, env) {
-        (Some(_), Some(_)) => Err(invalid(
-            key,
-            format!("set either `{key}` or `{key}_env`, not both"),
-        )),
-        (Some(v), None) => Ok(Some(SecretString::from(v))),
-        (None, Some(var)) => std::env::var(&var)
-            .map(|v| Some(SecretString::from(v)))
-            .map_err(|_| {
-                invalid(
-                    format!("{key}_env"),
-                    format!("environment variable {var} is not set"),
-                )
-            }),
-        (None, None) => Ok(None),
-    }
-}
-
-fn receiver(i: usize, raw: RawReceiver, default_repeat: Duration) -> Result<Receiver, ConfigError> {
-    let k = |f: &str| format!("receivers[{i}].{f}");
-    let kind = match raw.kind.as_str() {
-        "webhook" => ReceiverKind::Webhook {
-            url: http_url(&k("url"), raw.url)?,
-            bearer_token: secret(&k("bearer_token"), raw.bearer_token, raw.bearer_token_env)?,
-        },
-        "alertmanager" => ReceiverKind::Alertmanager {
-            url: http_url(&k("url"), raw.url)?,
-        },
-        "telegram" => ReceiverKind::Telegram {
-            api_base: http_url(
-                &k("api_base"),
-                Some(
-                    raw.api_base
-                        .unwrap_or_else(|| "https://api.telegram.org".into()),
-                ),
-            )?,
-            bot_token: secret(&k("bot_token"), raw.bot_token, raw.bot_token_env)?
-                .ok_or_else(|| invalid(k("bot_token"), "is required for a telegram receiver"))?,
-            chat_id: raw
-                .chat_id
-                .ok_or_else(|| invalid(k("chat_id"), "is required for a telegram receiver"))?,
-        },
-        other => {
-            return Err(invalid(
-                k("kind"),
-                format!("{other:?} is not one of webhook, alertmanager, telegram"),
-            ));
-        }
-    };
-    // Alertmanager forgets an alert after its resolve_timeout (5 min default) unless resent.
-    let repeat_default = match kind {
-        ReceiverKind::Alertmanager { .. } => Duration::from_secs(60),
-        _ => default_repeat,
-    };
-    let max_attempts = raw.max_attempts.unwrap_or(3);
-    if max_attempts == 0 {
-        return Err(invalid(k("max_attempts"), "must be at least 1"));
-    }
-    Ok(Receiver {
-        name: raw.name.unwrap_or_else(|| format!("{}-{i}", kind.as_str())),
-        timeout: seconds(
-            &k("timeout_seconds"),
-            raw.timeout_seconds,
-            Duration::from_secs(10),
-            false,
-        )?,
-        max_attempts,
-        backoff: seconds(
-            &k("backoff_seconds"),
-            raw.backoff_seconds,
-            Duration::from_secs(1),
-            true,
-        )?,
-        repeat_interval: seconds(
-            &k("repeat_interval_seconds"),
-            raw.repeat_interval_seconds,
-            repeat_default,
-            false,
-        )?,
-        kind,
-    })
 }
 
 impl DaemonConfig {
@@ -366,10 +251,10 @@ impl DaemonConfig {
             .receivers
             .into_iter()
             .enumerate()
-            .map(|(i, r)| receiver(i, r, repeat))
+            .map(|(i, r)| receivers::receiver(i, r, repeat))
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(u) = &raw.external_url {
-            http_url("external_url", Some(u.clone()))?;
+            receivers::http_url("external_url", Some(u.clone()))?;
         }
         Ok(Self {
             backup,
@@ -386,6 +271,9 @@ impl DaemonConfig {
         })
     }
 }
+
+#[path = "config_receivers.rs"]
+mod receivers;
 
 #[cfg(test)]
 #[path = "config_tests.rs"]
