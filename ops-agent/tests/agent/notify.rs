@@ -196,6 +196,32 @@ async fn a_receiver_answering_500_is_retried_then_counted_as_failed() {
 }
 
 #[tokio::test]
+async fn a_receiver_that_times_out_is_retried_then_counted_as_failed() {
+    let hook = FakeReceiver::start().await;
+    hook.delay_ms.store(3000, Ordering::SeqCst);
+    let metrics = Arc::new(AgentMetrics::new().unwrap());
+    let kind = ReceiverKind::Webhook {
+        url: hook.url(),
+        bearer_token: None,
+    };
+    let mut r = receiver("slow", kind, 2);
+    r.timeout = Duration::from_millis(300);
+    let n = Notifier::start(vec![r], "http://agent".into(), metrics.clone());
+    let started = std::time::Instant::now();
+    n.notify(
+        &fired(alert(AlertName::BotApiDown, AlertStatus::Firing)),
+        Utc::now(),
+    );
+    wait_metric(&metrics, "failure", 1).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "timeout not applied: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(hook.requests.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
 async fn a_receiver_that_is_down_is_counted_and_the_daemon_goes_on() {
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let dead_url = format!("http://{}/hook", closed.local_addr().unwrap());

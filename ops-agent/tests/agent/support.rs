@@ -134,29 +134,36 @@ pub struct Recorded {
 pub struct FakeReceiver {
     pub addr: SocketAddr,
     pub status: Arc<AtomicU16>,
+    /// Answer only after this many milliseconds (to make the sender time out).
+    pub delay_ms: Arc<AtomicU64>,
     pub requests: Arc<Mutex<Vec<Recorded>>>,
 }
 
 impl FakeReceiver {
     pub async fn start() -> Self {
         let status = Arc::new(AtomicU16::new(200));
+        let delay_ms = Arc::new(AtomicU64::new(0));
         let requests: Arc<Mutex<Vec<Recorded>>> = Arc::default();
-        let (st, rq) = (status.clone(), requests.clone());
+        let (st, rq, dl) = (status.clone(), requests.clone(), delay_ms.clone());
         let route = warp::post()
             .and(warp::path::full())
             .and(warp::header::optional::<String>("authorization"))
             .and(warp::body::json())
-            .map(move |path: warp::path::FullPath, authorization, body| {
-                rq.lock().unwrap().push(Recorded {
-                    path: path.as_str().to_owned(),
-                    authorization,
-                    body,
-                });
-                let code = StatusCode::from_u16(st.load(Ordering::SeqCst)).unwrap();
-                warp::reply::with_status(
-                    warp::reply::json(&serde_json::json!({"ok": code.is_success()})),
-                    code,
-                )
+            .then(move |path: warp::path::FullPath, authorization, body| {
+                let (st, rq, dl) = (st.clone(), rq.clone(), dl.clone());
+                async move {
+                    rq.lock().unwrap().push(Recorded {
+                        path: path.as_str().to_owned(),
+                        authorization,
+                        body,
+                    });
+                    tokio::time::sleep(Duration::from_millis(dl.load(Ordering::SeqCst))).await;
+                    let code = StatusCode::from_u16(st.load(Ordering::SeqCst)).unwrap();
+                    warp::reply::with_status(
+                        warp::reply::json(&serde_json::json!({"ok": code.is_success()})),
+                        code,
+                    )
+                }
             });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -164,6 +171,7 @@ impl FakeReceiver {
         Self {
             addr,
             status,
+            delay_ms,
             requests,
         }
     }
