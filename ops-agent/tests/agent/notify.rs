@@ -336,3 +336,43 @@ async fn telegram_errors_are_stripped_of_the_url_with_the_token() {
     assert!(!err.message.contains("tokenTOKEN"), "{}", err.message);
     assert!(err.retryable);
 }
+
+#[tokio::test]
+async fn a_firing_alert_is_sent_again_every_repeat_interval_and_once_resolved() {
+    let hook = FakeReceiver::start().await;
+    let metrics = Arc::new(AgentMetrics::new().unwrap());
+    let kind = ReceiverKind::Webhook {
+        url: hook.url(),
+        bearer_token: None,
+    };
+    let mut r = receiver("ops", kind, 1);
+    r.repeat_interval = Duration::from_secs(600);
+    let n = Notifier::start(vec![r], "http://agent".into(), metrics.clone());
+    let a = alert(AlertName::BackupStale, AlertStatus::Firing);
+    let still = Evaluation {
+        fired: vec![],
+        resolved: vec![],
+        firing: vec![a.clone()],
+    };
+    let t0 = Utc::now();
+    let min = chrono::Duration::minutes;
+    n.notify(&fired(a.clone()), t0);
+    n.notify(&still, t0 + min(5));
+    n.notify(&still, t0 + min(9));
+    n.notify(&still, t0 + min(10)); // repeat
+    n.notify(&still, t0 + min(15));
+    let resolved = Evaluation {
+        fired: vec![],
+        resolved: vec![alert(AlertName::BackupStale, AlertStatus::Resolved)],
+        firing: vec![],
+    };
+    n.notify(&resolved, t0 + min(16));
+    wait_metric(&metrics, "success", 3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let statuses: Vec<String> = hook
+        .bodies()
+        .iter()
+        .map(|b| b["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(statuses, ["firing", "firing", "resolved"]);
+}
