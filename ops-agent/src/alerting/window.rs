@@ -46,10 +46,15 @@ pub struct BookingWindow {
     points: VecDeque<(DateTime<Utc>, WindowCounts)>,
 }
 
-/// The increase of one counter between two raw readings: a drop means the process restarted and
-/// counted from zero, so everything it shows now is new.
-fn counter_delta(prev: f64, now: f64) -> f64 {
-    if now >= prev { now - prev } else { now }
+/// The increases between two raw readings. Both series come from one process: when either drops,
+/// the bot-api restarted and counted from zero, so everything it shows now is new (this also
+/// catches a restart after which one counter happens to be higher than before).
+fn deltas(prev: BookingCounters, now: BookingCounters) -> (f64, f64) {
+    if now.success < prev.success || now.failure < prev.failure {
+        (now.success, now.failure)
+    } else {
+        (now.success - prev.success, now.failure - prev.failure)
+    }
 }
 
 impl BookingWindow {
@@ -57,8 +62,9 @@ impl BookingWindow {
     pub fn observe(&mut self, at: DateTime<Utc>, raw: BookingCounters, window: Duration) {
         let mut total = self.points.back().map(|p| p.1).unwrap_or_default();
         if let Some(prev) = self.last_raw {
-            total.success += counter_delta(prev.success, raw.success);
-            total.failure += counter_delta(prev.failure, raw.failure);
+            let (ds, df) = deltas(prev, raw);
+            total.success += ds;
+            total.failure += df;
         }
         self.last_raw = Some(raw);
         self.points.push_back((at, total));
@@ -171,5 +177,37 @@ mod tests {
             w.observe(t(i * 30), c(i as f64, 0.0), TEN_MIN);
         }
         assert!(w.points.len() <= 22, "{}", w.points.len());
+    }
+
+    proptest::proptest! {
+        /// Scrapes every minute with random increments and restarts: the window's counts are the
+        /// true increments of the scrapes inside the last ten minutes.
+        #[test]
+        fn counts_equal_the_true_increments_despite_resets(
+            steps in proptest::collection::vec((0u32..20, 0u32..20, proptest::bool::ANY), 1..60)
+        ) {
+            let mut w = BookingWindow::default();
+            let (mut raw_s, mut raw_f) = (0.0, 0.0);
+            let mut incs = Vec::new();
+            for (i, (ds, df, restart)) in steps.iter().enumerate() {
+                let (ds, df) = (f64::from(*ds), f64::from(*df));
+                // A restart is only recognisable when a counter drops (as for Prometheus).
+                if *restart && (ds < raw_s || df < raw_f) {
+                    raw_s = ds;
+                    raw_f = df;
+                } else {
+                    raw_s += ds;
+                    raw_f += df;
+                }
+                incs.push((ds, df));
+                w.observe(t(i as i64 * 60), c(raw_s, raw_f), TEN_MIN);
+            }
+            let n = incs.len() - 1;
+            let from = n.saturating_sub(9).max(1);
+            let want_s: f64 = incs.iter().skip(from).map(|x| x.0).sum();
+            let want_f: f64 = incs.iter().skip(from).map(|x| x.1).sum();
+            let got = w.counts(t(n as i64 * 60), TEN_MIN);
+            proptest::prop_assert_eq!(got, WindowCounts { success: want_s, failure: want_f });
+        }
     }
 }
