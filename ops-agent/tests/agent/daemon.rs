@@ -328,3 +328,41 @@ async fn a_failed_backup_in_the_status_file_fires_backup_failed() {
     );
     daemon.stop().await;
 }
+
+#[tokio::test]
+async fn scheduled_backup_prune_and_drill_run_the_one_shot_code_and_a_failure_stops_nothing() {
+    // The database is unreachable, so every run fails; the daemon counts each and goes on.
+    let api = FakeBotApi::start_new().await;
+    let toml = "[jobs.backup]\nschedule = \"* * * * * *\"\n[jobs.prune]\nschedule = \"* * * * * *\"\n\
+                [jobs.verify]\nschedule = \"* * * * * *\"\n[jobs.probe]\nschedule = \"* * * * * *\"\n";
+    let daemon = TestDaemon::start(toml, &api.url()).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    for job in ["backup", "prune", "verify", "probe"] {
+        let runs = daemon
+            .sample(&format!(
+                "ops_agent_job_runs_total{{job=\"{job}\",outcome=\"success\"}}"
+            ))
+            .await
+            + daemon
+                .sample(&format!(
+                    "ops_agent_job_runs_total{{job=\"{job}\",outcome=\"failure\"}}"
+                ))
+                .await;
+        assert!(runs >= 2.0, "{job} ran {runs} times");
+        assert!(
+            daemon
+                .sample(&format!(
+                    "ops_agent_job_last_run_timestamp_seconds{{job=\"{job}\"}}"
+                ))
+                .await
+                > 0.0
+        );
+    }
+    assert_eq!(
+        daemon
+            .sample("ops_agent_probe_success{target=\"health\"}")
+            .await,
+        1.0
+    );
+    daemon.stop().await;
+}
