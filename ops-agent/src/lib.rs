@@ -9,9 +9,16 @@
 //! (`daemon`, `schedule`, `probe`, `alerting`, `notify`, `metrics`) live in modules named after
 //! what they own.
 
+pub mod alerting;
 pub mod backup;
 pub mod cmd;
 pub mod config;
+pub mod daemon;
+pub mod http;
+pub mod metrics;
+pub mod notify;
+pub mod probe;
 pub mod restore;
 pub mod retention;
+pub mod schedule;
 pub mod status;

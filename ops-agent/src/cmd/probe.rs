@@ -1,13 +1,46 @@
-//! `ops-agent probe` (TODO: implement).
+//! `ops-agent probe`: probes the bot-api once (`/health`, `/ready`, `/metrics`), prints the
+//! result, exits 0 only when every target answered.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Options of `ops-agent probe`.
 #[derive(Debug, clap::Args)]
-pub struct Opts {}
+pub struct Opts {
+    /// Base URL of the bot-api to probe and scrape.
+    #[arg(
+        long = "bot-api-url",
+        env = "BOT_API_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub bot_api_url: String,
+
+    /// Bound on each request, in seconds.
+    #[arg(
+        long = "timeout-seconds",
+        env = "OPS_PROBE_TIMEOUT_SECONDS",
+        default_value_t = 5.0
+    )]
+    pub timeout_seconds: f64,
+}
 
 /// Runs `ops-agent probe`.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    let _ = opts;
-    anyhow::bail!("not implemented yet")
+    super::run::check_url("--bot-api-url (BOT_API_URL)", &opts.bot_api_url)?;
+    let timeout = Duration::try_from_secs_f64(opts.timeout_seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--timeout-seconds: {} is not a positive number of seconds",
+                opts.timeout_seconds
+            )
+        })?;
+    let report = crate::probe::probe(&reqwest::Client::new(), &opts.bot_api_url, timeout).await;
+    println!("{report}");
+    Ok(if report.healthy() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

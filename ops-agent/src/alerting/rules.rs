@@ -1,0 +1,185 @@
+//! The six alerts of CONTRACT.md: their names, severities, texts and runbook anchors, and the
+//! pure conditions that decide from one round of observations whether each one holds.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::window::WindowCounts;
+
+/// The alerts, named as in CONTRACT.md and `alerts/*.yml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AlertName {
+    /// The bot-api's `/health` probe fails.
+    BotApiDown,
+    /// The bot-api's `/ready` probe fails.
+    BotApiNotReady,
+    /// Too large a share of bookings fails.
+    BookingFailureSpike,
+    /// No successful backup for too long.
+    BackupStale,
+    /// The last backup attempt failed.
+    BackupFailed,
+    /// The last restore drill failed, or none passed for too long.
+    RestoreVerifyFailed,
+}
+
+impl AlertName {
+    /// Every alert, in a fixed order.
+    pub const ALL: [AlertName; 6] = [
+        AlertName::BotApiDown,
+        AlertName::BotApiNotReady,
+        AlertName::BookingFailureSpike,
+        AlertName::BackupStale,
+        AlertName::BackupFailed,
+        AlertName::RestoreVerifyFailed,
+    ];
+
+    /// The `alertname` label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertName::BotApiDown => "BotApiDown",
+            AlertName::BotApiNotReady => "BotApiNotReady",
+            AlertName::BookingFailureSpike => "BookingFailureSpike",
+            AlertName::BackupStale => "BackupStale",
+            AlertName::BackupFailed => "BackupFailed",
+            AlertName::RestoreVerifyFailed => "RestoreVerifyFailed",
+        }
+    }
+
+    /// The `severity` label: `critical` pages someone, `warning` waits for working hours.
+    pub fn severity(self) -> &'static str {
+        match self {
+            AlertName::BotApiDown | AlertName::BotApiNotReady => "critical",
+            _ => "warning",
+        }
+    }
+
+    /// The `summary` annotation: one line for a phone screen.
+    pub fn summary(self) -> &'static str {
+        match self {
+            AlertName::BotApiDown => "bot-api does not answer its health check",
+            AlertName::BotApiNotReady => "bot-api is up but not ready (database unreachable)",
+            AlertName::BookingFailureSpike => "Many bookings are failing",
+            AlertName::BackupStale => "No successful database backup recently",
+            AlertName::BackupFailed => "The last database backup failed",
+            AlertName::RestoreVerifyFailed => "The restore drill failed or has not run",
+        }
+    }
+
+    /// The runbook section's anchor in `runbooks/alerts.md` (GitHub's heading slug).
+    pub fn runbook_anchor(self) -> String {
+        self.as_str().to_lowercase()
+    }
+}
+
+/// Alert thresholds (the `[alerts]` table of the config file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    /// How long `/health` must fail before `BotApiDown` fires.
+    pub bot_api_down_for: Duration,
+    /// How long `/ready` must fail before `BotApiNotReady` fires.
+    pub bot_api_not_ready_for: Duration,
+    /// How long the spike must last before `BookingFailureSpike` fires.
+    pub failure_spike_for: Duration,
+    /// The look-back window of the failure ratio.
+    pub failure_window: Duration,
+    /// Failure share above which the spike condition holds (0.2 = 20 %).
+    pub failure_ratio: f64,
+    /// Minimum number of failures in the window; below it, low traffic never alerts.
+    pub failure_min_count: f64,
+    /// Age of the last successful backup that makes `BackupStale` fire.
+    pub backup_max_age: Duration,
+    /// Age of the last passed drill that makes `RestoreVerifyFailed` fire.
+    pub verify_max_age: Duration,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            bot_api_down_for: Duration::from_secs(120),
+            bot_api_not_ready_for: Duration::from_secs(120),
+            failure_spike_for: Duration::ZERO,
+            failure_window: Duration::from_secs(600),
+            failure_ratio: 0.2,
+            failure_min_count: 5.0,
+            backup_max_age: Duration::from_secs(26 * 3600),
+            verify_max_age: Duration::from_secs(8 * 86_400),
+        }
+    }
+}
+
+impl Thresholds {
+    /// The `for` duration of `alert`; status-file alerts fire on the first evaluation.
+    pub fn for_duration(&self, alert: AlertName) -> Duration {
+        match alert {
+            AlertName::BotApiDown => self.bot_api_down_for,
+            AlertName::BotApiNotReady => self.bot_api_not_ready_for,
+            AlertName::BookingFailureSpike => self.failure_spike_for,
+            _ => Duration::ZERO,
+        }
+    }
+}
+
+/// What the status file of a backup or drill says, reduced to what the alerts need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Whether the last attempt succeeded.
+    pub last_ok: bool,
+    /// When a run last succeeded, if ever.
+    pub last_success_at: Option<DateTime<Utc>>,
+}
+
+/// One round of observations the alerts are evaluated on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observations {
+    /// `/health` answered 200.
+    pub health_ok: bool,
+    /// `/ready` answered 200.
+    pub ready_ok: bool,
+    /// Bookings in the failure window.
+    pub bookings: WindowCounts,
+    /// The backup status file, when one exists.
+    pub backup: Option<RunSummary>,
+    /// The drill status file, when one exists.
+    pub verify: Option<RunSummary>,
+    /// When the agent started watching: the reference age when nothing succeeded yet, so a new
+    /// installation is not paged before it had the chance to take its first backup.
+    pub watching_since: DateTime<Utc>,
+}
+
+fn older_than(at: DateTime<Utc>, now: DateTime<Utc>, max: Duration) -> bool {
+    chrono::Duration::from_std(max).is_ok_and(|m| now.signed_duration_since(at) > m)
+}
+
+/// Whether `alert`'s condition holds at `now`.
+pub fn condition(
+    alert: AlertName,
+    obs: &Observations,
+    th: &Thresholds,
+    now: DateTime<Utc>,
+) -> bool {
+    let stale = |run: Option<RunSummary>, max| {
+        let reference = run
+            .and_then(|r| r.last_success_at)
+            .unwrap_or(obs.watching_since);
+        older_than(reference, now, max)
+    };
+    match alert {
+        AlertName::BotApiDown => !obs.health_ok,
+        AlertName::BotApiNotReady => !obs.ready_ok,
+        AlertName::BookingFailureSpike => {
+            obs.bookings.failure >= th.failure_min_count
+                && obs.bookings.failure_ratio() > th.failure_ratio
+        }
+        AlertName::BackupStale => stale(obs.backup, th.backup_max_age),
+        AlertName::BackupFailed => obs.backup.is_some_and(|b| !b.last_ok),
+        AlertName::RestoreVerifyFailed => {
+            obs.verify.is_some_and(|v| !v.last_ok) || stale(obs.verify, th.verify_max_age)
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;

@@ -1,0 +1,124 @@
+use super::*;
+
+fn t(s: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(s, 0).unwrap()
+}
+
+fn healthy() -> Observations {
+    Observations {
+        health_ok: true,
+        ready_ok: true,
+        bookings: WindowCounts::default(),
+        backup: Some(RunSummary {
+            last_ok: true,
+            last_success_at: Some(t(0)),
+        }),
+        verify: Some(RunSummary {
+            last_ok: true,
+            last_success_at: Some(t(0)),
+        }),
+        watching_since: t(0),
+    }
+}
+
+fn holding(obs: &Observations, now: i64) -> Vec<AlertName> {
+    let th = Thresholds::default();
+    AlertName::ALL
+        .into_iter()
+        .filter(|a| condition(*a, obs, &th, t(now)))
+        .collect()
+}
+
+#[test]
+fn a_healthy_system_holds_no_condition() {
+    assert!(holding(&healthy(), 3600).is_empty());
+}
+
+#[test]
+fn failing_probes_hold_down_and_not_ready() {
+    let mut o = healthy();
+    o.health_ok = false;
+    o.ready_ok = false;
+    assert_eq!(
+        holding(&o, 60),
+        [AlertName::BotApiDown, AlertName::BotApiNotReady]
+    );
+}
+
+#[test]
+fn failure_spike_needs_both_the_ratio_and_the_minimum_volume() {
+    let mut o = healthy();
+    o.bookings = WindowCounts {
+        success: 10.0,
+        failure: 5.0,
+    }; // 33 %, 5 failures
+    assert_eq!(holding(&o, 60), [AlertName::BookingFailureSpike]);
+    o.bookings = WindowCounts {
+        success: 2.0,
+        failure: 4.0,
+    }; // 66 %, only 4 failures
+    assert!(holding(&o, 60).is_empty());
+    o.bookings = WindowCounts {
+        success: 20.0,
+        failure: 5.0,
+    }; // exactly 20 %: not above
+    assert!(holding(&o, 60).is_empty());
+}
+
+#[test]
+fn backup_goes_stale_after_26_hours_and_a_failed_attempt_alerts_at_once() {
+    let mut o = healthy();
+    assert!(holding(&o, 26 * 3600).is_empty());
+    assert_eq!(holding(&o, 26 * 3600 + 1), [AlertName::BackupStale]);
+    o.backup = Some(RunSummary {
+        last_ok: false,
+        last_success_at: Some(t(0)),
+    });
+    assert_eq!(holding(&o, 60), [AlertName::BackupFailed]);
+}
+
+#[test]
+fn no_backup_ever_is_stale_only_26_hours_after_the_agent_started() {
+    let mut o = healthy();
+    o.backup = None;
+    o.watching_since = t(1000);
+    assert!(holding(&o, 1000 + 26 * 3600).is_empty());
+    assert_eq!(holding(&o, 1001 + 26 * 3600), [AlertName::BackupStale]);
+}
+
+#[test]
+fn restore_drill_alerts_when_failed_or_eight_days_old() {
+    let mut o = healthy();
+    o.verify = Some(RunSummary {
+        last_ok: false,
+        last_success_at: Some(t(0)),
+    });
+    assert_eq!(holding(&o, 60), [AlertName::RestoreVerifyFailed]);
+    o = healthy();
+    o.backup = Some(RunSummary {
+        last_ok: true,
+        last_success_at: Some(t(8 * 86_400)),
+    });
+    assert!(holding(&o, 8 * 86_400).is_empty());
+    assert_eq!(
+        holding(&o, 8 * 86_400 + 1),
+        [AlertName::RestoreVerifyFailed]
+    );
+}
+
+#[test]
+fn names_and_anchors_match_the_contract() {
+    let names: Vec<_> = AlertName::ALL.iter().map(|a| a.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "BotApiDown",
+            "BotApiNotReady",
+            "BookingFailureSpike",
+            "BackupStale",
+            "BackupFailed",
+            "RestoreVerifyFailed"
+        ]
+    );
+    assert_eq!(AlertName::BackupStale.runbook_anchor(), "backupstale");
+}

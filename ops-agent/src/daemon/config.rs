@@ -1,0 +1,280 @@
+//! The daemon's TOML configuration (`ops-agent run --config`): job schedules, alert thresholds
+//! and receivers. Every key is optional except what a receiver needs; `ops-agent.example.toml`
+//! documents them all. A bad value is refused with the key's dotted path.
+//!
+//! Durations are seconds (fractions allowed). Secrets (`bearer_token`, `bot_token`) are wrapped
+//! in [`SecretString`] as they are read; `*_env` variants name an environment variable instead.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::alerting::Thresholds;
+use crate::notify::Receiver;
+use crate::schedule::CronSchedule;
+
+/// A refused configuration: which key, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Not TOML, an unknown key or a wrong type (the message names the key and line).
+    #[error("config file: {0}")]
+    Parse(String),
+    /// A value out of range.
+    #[error("config key `{key}`: {reason}")]
+    Invalid {
+        /// Dotted path of the key.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+pub(super) fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        reason: reason.into(),
+    }
+}
+
+/// One scheduled job.
+#[derive(Debug, Clone)]
+pub struct JobConfig {
+    /// When it runs.
+    pub schedule: CronSchedule,
+    /// Off: never scheduled (the system cron may run it instead).
+    pub enabled: bool,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct DaemonConfig {
+    /// Daily backup by default.
+    pub backup: JobConfig,
+    /// Retention after the backup by default.
+    pub prune: JobConfig,
+    /// Weekly restore drill by default.
+    pub verify: JobConfig,
+    /// Probe + alert evaluation, every 30 s by default.
+    pub probe: JobConfig,
+    /// Bound on each probe request.
+    pub probe_timeout: Duration,
+    /// Alert thresholds.
+    pub thresholds: Thresholds,
+    /// Where alerts go.
+    pub receivers: Vec<Receiver>,
+    /// The agent's URL as receivers should see it (`externalURL`); default `http://<listen>`.
+    pub external_url: Option<String>,
+    /// URL of `runbooks/alerts.md`; each alert links to `#<alertname lowercased>`.
+    pub runbook_base_url: String,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    external_url: Option<String>,
+    runbook_base_url: Option<String>,
+    #[serde(default)]
+    jobs: RawJobs,
+    #[serde(default)]
+    alerts: RawAlerts,
+    #[serde(default)]
+    receivers: Vec<receivers::RawReceiver>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJobs {
+    backup: Option<RawJob>,
+    prune: Option<RawJob>,
+    verify: Option<RawJob>,
+    probe: Option<RawJob>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJob {
+    schedule: Option<String>,
+    enabled: Option<bool>,
+    timeout_seconds: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlerts {
+    repeat_interval_seconds: Option<f64>,
+    bot_api_down_for_seconds: Option<f64>,
+    bot_api_not_ready_for_seconds: Option<f64>,
+    booking_failure_spike_for_seconds: Option<f64>,
+    booking_failure_window_seconds: Option<f64>,
+    booking_failure_ratio: Option<f64>,
+    booking_failure_min_count: Option<u32>,
+    backup_stale_after_seconds: Option<f64>,
+    restore_verify_stale_after_seconds: Option<f64>,
+}
+
+/// Seconds → Duration, refusing negative, NaN and absurd values.
+pub(super) fn seconds(
+    key: &str,
+    v: Option<f64>,
+    default: Duration,
+    allow_zero: bool,
+) -> Result<Duration, ConfigError> {
+    let Some(v) = v else { return Ok(default) };
+    if !v.is_finite() || v < 0.0 || (!allow_zero && v == 0.0) {
+        let want = if allow_zero {
+            "zero or more seconds"
+        } else {
+            "more than zero seconds"
+        };
+        return Err(invalid(key, format!("{v} is not {want}")));
+    }
+    Duration::try_from_secs_f64(v).map_err(|_| invalid(key, format!("{v} seconds is out of range")))
+}
+
+fn job(
+    key: &str,
+    raw: Option<RawJob>,
+    default_cron: &str,
+) -> Result<(JobConfig, RawJob), ConfigError> {
+    let raw = raw.unwrap_or_default();
+    let expr = raw
+        .schedule
+        .clone()
+        .unwrap_or_else(|| default_cron.to_owned());
+    let schedule = CronSchedule::parse(&expr)
+        .map_err(|e| invalid(format!("jobs.{key}.schedule"), e.to_string()))?;
+    if raw.timeout_seconds.is_some() && key != "probe" {
+        return Err(invalid(
+            format!("jobs.{key}.timeout_seconds"),
+            "only the probe job takes a timeout",
+        ));
+    }
+    Ok((
+        JobConfig {
+            schedule,
+            enabled: raw.enabled.unwrap_or(true),
+        },
+        raw,
+    ))
+}
+
+impl DaemonConfig {
+    /// Reads and validates the file at `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text)
+    }
+
+    /// Validates TOML text; the empty text gives every default.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let (backup, _) = job("backup", raw.jobs.backup, "0 0 3 * * *")?;
+        let (prune, _) = job("prune", raw.jobs.prune, "0 30 3 * * *")?;
+        let (verify, _) = job("verify", raw.jobs.verify, "0 0 4 * * Sun")?;
+        let (probe, probe_raw) = job("probe", raw.jobs.probe, "*/30 * * * * *")?;
+        let probe_timeout = seconds(
+            "jobs.probe.timeout_seconds",
+            probe_raw.timeout_seconds,
+            Duration::from_secs(5),
+            false,
+        )?;
+        let a = raw.alerts;
+        let d = Thresholds::default();
+        let ratio = a.booking_failure_ratio.unwrap_or(d.failure_ratio);
+        if !(0.0..1.0).contains(&ratio) {
+            return Err(invalid(
+                "alerts.booking_failure_ratio",
+                format!("{ratio} is not a fraction in [0, 1)"),
+            ));
+        }
+        let thresholds = Thresholds {
+            bot_api_down_for: seconds(
+                "alerts.bot_api_down_for_seconds",
+                a.bot_api_down_for_seconds,
+                d.bot_api_down_for,
+                true,
+            )?,
+            bot_api_not_ready_for: seconds(
+                "alerts.bot_api_not_ready_for_seconds",
+                a.bot_api_not_ready_for_seconds,
+                d.bot_api_not_ready_for,
+                true,
+            )?,
+            failure_spike_for: seconds(
+                "alerts.booking_failure_spike_for_seconds",
+                a.booking_failure_spike_for_seconds,
+                d.failure_spike_for,
+                true,
+            )?,
+            failure_window: seconds(
+                "alerts.booking_failure_window_seconds",
+                a.booking_failure_window_seconds,
+                d.failure_window,
+                false,
+            )?,
+            failure_ratio: ratio,
+            failure_min_count: a
+                .booking_failure_min_count
+                .map_or(d.failure_min_count, f64::from),
+            backup_max_age: seconds(
+                "alerts.backup_stale_after_seconds",
+                a.backup_stale_after_seconds,
+                d.backup_max_age,
+                false,
+            )?,
+            verify_max_age: seconds(
+                "alerts.restore_verify_stale_after_seconds",
+                a.restore_verify_stale_after_seconds,
+                d.verify_max_age,
+                false,
+            )?,
+        };
+        let repeat = seconds(
+            "alerts.repeat_interval_seconds",
+            a.repeat_interval_seconds,
+            Duration::from_secs(4 * 3600),
+            false,
+        )?;
+        let receivers = raw
+            .receivers
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| receivers::receiver(i, r, repeat))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(u) = &raw.external_url {
+            receivers::http_url("external_url", Some(u.clone()))?;
+        }
+        Ok(Self {
+            backup,
+            prune,
+            verify,
+            probe,
+            probe_timeout,
+            thresholds,
+            receivers,
+            external_url: raw.external_url,
+            runbook_base_url: raw
+                .runbook_base_url
+                .unwrap_or_else(|| "runbooks/alerts.md".into()),
+        })
+    }
+}
+
+#[path = "config_receivers.rs"]
+mod receivers;
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

@@ -1,0 +1,56 @@
+use super::*;
+
+fn err(text: &str) -> String {
+    DaemonConfig::parse(text).unwrap_err().to_string()
+}
+
+#[test]
+fn the_empty_file_gives_the_documented_defaults() {
+    let c = DaemonConfig::parse("").unwrap();
+    assert_eq!(c.backup.schedule.source(), "0 0 3 * * *");
+    assert_eq!(c.verify.schedule.source(), "0 0 4 * * Sun");
+    assert_eq!(c.probe.schedule.source(), "*/30 * * * * *");
+    assert_eq!(c.probe_timeout, Duration::from_secs(5));
+    assert_eq!(c.thresholds, Thresholds::default());
+    assert!(c.receivers.is_empty());
+}
+
+#[test]
+fn the_committed_example_parses() {
+    let text = include_str!("../../ops-agent.example.toml");
+    let c = DaemonConfig::parse(text).unwrap();
+    assert_eq!(c.receivers.len(), 3);
+    assert_eq!(
+        c.receivers[0].repeat_interval,
+        Duration::from_secs(4 * 3600)
+    );
+    assert_eq!(c.receivers[1].repeat_interval, Duration::from_secs(60));
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    assert!(err("[jobs.backup]\nschedule = \"* * * * *\"").contains("jobs.backup.schedule"));
+    assert!(err("[alerts]\nbooking_failure_ratio = 1.5").contains("alerts.booking_failure_ratio"));
+    assert!(
+        err("[alerts]\nbot_api_down_for_seconds = -1").contains("alerts.bot_api_down_for_seconds")
+    );
+    assert!(err("[[receivers]]\nkind = \"webhook\"").contains("receivers[0].url"));
+    assert!(err("[[receivers]]\nkind = \"pager\"").contains("receivers[0].kind"));
+    assert!(
+        err("[[receivers]]\nkind = \"webhook\"\nurl = \"ftp://x\"").contains("receivers[0].url")
+    );
+    assert!(
+        err("[[receivers]]\nkind = \"telegram\"\nchat_id = \"1\"")
+            .contains("receivers[0].bot_token")
+    );
+    assert!(err("[jobs.probe]\ntimeout_seconds = 0").contains("jobs.probe.timeout_seconds"));
+    assert!(err("[jobs]\nbackups = {}").contains("backups"));
+    assert!(err("[alerts]\nrepeat_interval = 5").contains("repeat_interval"));
+}
+
+#[test]
+fn a_refused_token_is_not_echoed() {
+    let e =
+        err("[[receivers]]\nkind = \"webhook\"\nurl = \"nope\"\nbearer_token = \"s3cr3t-value\"");
+    assert!(!e.contains("s3cr3t-value"), "{e}");
+}

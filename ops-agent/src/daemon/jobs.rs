@@ -1,0 +1,212 @@
+//! The daemon's job bodies. Backup, prune and drill call the very functions the one-shot
+//! commands call (`backup::take`, `retention::prune`, `restore::verify`), which record their
+//! outcome in the status files; the probe job probes the bot-api and then evaluates the alerts
+//! ([`JobContext::probe_round`]), a step the tests can call directly.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Mutex;
+
+use super::config::DaemonConfig;
+use super::scheduler::{Clock, JobFn};
+use crate::alerting::rules::RunSummary;
+use crate::alerting::window::BookingWindow;
+use crate::alerting::{AlertEngine, Evaluation, Observations};
+use crate::config::DbBackupArgs;
+use crate::metrics::AgentMetrics;
+use crate::notify::Notifier;
+use crate::probe::{self, ProbeReport, Target};
+use crate::status::{self, RunKind};
+
+/// Alert state carried from one probe round to the next.
+#[derive(Debug)]
+struct AlertLoop {
+    engine: AlertEngine,
+    window: BookingWindow,
+}
+
+/// What the jobs share.
+#[derive(Debug)]
+pub struct JobContext {
+    args: DbBackupArgs,
+    bot_api_url: String,
+    probe_timeout: Duration,
+    client: reqwest::Client,
+    metrics: Arc<AgentMetrics>,
+    notifier: Notifier,
+    watching_since: DateTime<Utc>,
+    alerts: Mutex<AlertLoop>,
+}
+
+impl JobContext {
+    /// A context whose alerts start inactive; `started_at` is the reference for "no backup yet".
+    pub fn new(
+        config: &DaemonConfig,
+        args: DbBackupArgs,
+        bot_api_url: String,
+        metrics: Arc<AgentMetrics>,
+        notifier: Notifier,
+        started_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            args,
+            bot_api_url,
+            probe_timeout: config.probe_timeout,
+            client: reqwest::Client::new(),
+            metrics,
+            notifier,
+            watching_since: started_at,
+            alerts: Mutex::new(AlertLoop {
+                engine: AlertEngine::new(config.thresholds.clone(), &config.runbook_base_url),
+                window: BookingWindow::default(),
+            }),
+        }
+    }
+
+    /// One probe of the bot-api followed by one alert evaluation at `now`; notifications are
+    /// queued, not awaited.
+    pub async fn probe_round(&self, now: DateTime<Utc>) -> (ProbeReport, Evaluation) {
+        let report = probe::probe(&self.client, &self.bot_api_url, self.probe_timeout).await;
+        self.metrics.observe_probe(&report);
+        let backup_dir = &self.args.backup.backup_dir;
+        self.metrics.refresh_status(backup_dir);
+        let mut state = self.alerts.lock().await;
+        let window_len = state.engine.thresholds().failure_window;
+        if let Some(b) = report.bookings {
+            state.window.observe(now, b, window_len);
+        }
+        let obs = Observations {
+            health_ok: report.ok(Target::Health),
+            ready_ok: report.ok(Target::Ready),
+            bookings: state.window.counts(now, window_len),
+            backup: run_summary(backup_dir, RunKind::Backup),
+            verify: run_summary(backup_dir, RunKind::Verify),
+            watching_since: self.watching_since,
+        };
+        let eval = state.engine.evaluate(&obs, now);
+        for a in &eval.fired {
+            tracing::warn!(
+                event = "alert_firing",
+                alertname = a.name.as_str(),
+                severity = a.name.severity(),
+                description = a
+                    .annotations
+                    .get("description")
+                    .map(String::as_str)
+                    .unwrap_or(""),
+                "Alert firing"
+            );
+        }
+        for a in &eval.resolved {
+            tracing::info!(
+                event = "alert_resolved",
+                alertname = a.name.as_str(),
+                severity = a.name.severity(),
+                "Alert resolved"
+            );
+        }
+        self.metrics.set_firing(|a| state.engine.is_firing(a));
+        drop(state);
+        self.notifier.notify(&eval, now);
+        (report, eval)
+    }
+
+    async fn backup(&self) -> bool {
+        match crate::backup::take(&self.args).await {
+            Ok(m) => {
+                tracing::info!(event = "job_finished", job = "backup", backup_id = %m.id, size_bytes = m.size_bytes, "Scheduled backup done");
+                true
+            }
+            Err(e) => {
+                tracing::error!(
+                    event = "job_failed",
+                    job = "backup",
+                    error = format!("{e:#}"),
+                    "Scheduled backup failed"
+                );
+                false
+            }
+        }
+    }
+
+    async fn prune(&self) -> bool {
+        match crate::retention::prune(&self.args.backup, false).await {
+            Ok(r) => {
+                tracing::info!(
+                    event = "job_finished",
+                    job = "prune",
+                    kept = r.kept.len(),
+                    deleted = r.deleted.len(),
+                    "Scheduled prune done"
+                );
+                true
+            }
+            Err(e) => {
+                tracing::error!(
+                    event = "job_failed",
+                    job = "prune",
+                    error = format!("{e:#}"),
+                    "Scheduled prune failed"
+                );
+                false
+            }
+        }
+    }
+
+    async fn verify(&self) -> bool {
+        match crate::restore::verify(&self.args, None).await {
+            Ok(r) => {
+                tracing::info!(event = "job_finished", job = "verify", backup_id = %r.backup_id, passed = r.passed, "Scheduled restore drill done");
+                r.passed
+            }
+            Err(e) => {
+                tracing::error!(
+                    event = "job_failed",
+                    job = "verify",
+                    error = format!("{e:#}"),
+                    "Scheduled restore drill failed"
+                );
+                false
+            }
+        }
+    }
+}
+
+fn run_summary(dir: &Path, kind: RunKind) -> Option<RunSummary> {
+    match status::read(dir, kind) {
+        Ok(s) => s.map(|s| RunSummary {
+            last_ok: s.success,
+            last_success_at: s.last_success_at,
+        }),
+        Err(e) => {
+            // An unreadable status file is treated as a failed run: it needs a human either way.
+            tracing::warn!(
+                event = "status_unreadable",
+                error = format!("{e:#}"),
+                "Status file unreadable"
+            );
+            Some(RunSummary {
+                last_ok: false,
+                last_success_at: None,
+            })
+        }
+    }
+}
+
+/// The scheduler's body for job `name`.
+pub fn job_fn(name: &'static str, ctx: Arc<JobContext>, clock: Arc<dyn Clock>) -> JobFn {
+    Arc::new(move || {
+        let (ctx, clock) = (ctx.clone(), clock.clone());
+        Box::pin(async move {
+            match name {
+                "backup" => ctx.backup().await,
+                "prune" => ctx.prune().await,
+                "verify" => ctx.verify().await,
+                _ => ctx.probe_round(clock.now()).await.0.healthy(),
+            }
+        })
+    })
+}

@@ -1,0 +1,122 @@
+//! The daemon behind `ops-agent run`: the schedule loop ([`scheduler`]) running the backup,
+//! prune, drill and probe jobs ([`jobs`]) from the TOML configuration ([`config`]), alert
+//! evaluation after each probe, notifications, and the agent's own HTTP endpoint.
+//!
+//! [`run`] is the seam between `main` and the tests: it takes a bound listener and a shutdown
+//! future, so tests bind port 0 and stop the daemon when they are done.
+
+pub mod config;
+pub mod jobs;
+pub mod scheduler;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::config::DbBackupArgs;
+use crate::metrics::AgentMetrics;
+use crate::notify::Notifier;
+pub use config::DaemonConfig;
+use jobs::JobContext;
+use scheduler::{Clock, ScheduledJob, TokioClock};
+
+/// Everything [`run`] needs.
+#[derive(Debug)]
+pub struct DaemonSetup {
+    /// The validated TOML configuration.
+    pub config: DaemonConfig,
+    /// Database and backup folder, as for `ops-agent backup`.
+    pub args: DbBackupArgs,
+    /// Base URL of the bot-api.
+    pub bot_api_url: String,
+    /// Where `/metrics` and `/health` are served.
+    pub listener: tokio::net::TcpListener,
+}
+
+/// A handle on a running daemon's metrics (tests read them).
+pub type SharedMetrics = Arc<AgentMetrics>;
+
+/// Runs the daemon until `shutdown` resolves.
+pub async fn run(
+    setup: DaemonSetup,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let metrics = Arc::new(AgentMetrics::new().context("registering metrics")?);
+    run_with(setup, metrics, Arc::new(TokioClock::system()), shutdown).await
+}
+
+/// [`run`] with the metrics and clock given by the caller.
+pub async fn run_with(
+    setup: DaemonSetup,
+    metrics: SharedMetrics,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let DaemonSetup {
+        config,
+        args,
+        bot_api_url,
+        listener,
+    } = setup;
+    let local = listener
+        .local_addr()
+        .context("reading the listen address")?;
+    let external_url = config
+        .external_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}"));
+    let backup_dir = args.backup.backup_dir.clone();
+    metrics.baseline_status(&backup_dir);
+    metrics.refresh_status(&backup_dir);
+    metrics.set_firing(|_| false);
+    metrics.start_time.set(clock.now().timestamp() as f64);
+    let notifier = Notifier::start(config.receivers.clone(), external_url, metrics.clone());
+    let ctx = Arc::new(JobContext::new(
+        &config,
+        args,
+        bot_api_url,
+        metrics.clone(),
+        notifier,
+        clock.now(),
+    ));
+
+    let mut scheduled = Vec::new();
+    for (name, job) in [
+        ("backup", &config.backup),
+        ("prune", &config.prune),
+        ("verify", &config.verify),
+        ("probe", &config.probe),
+    ] {
+        if job.enabled {
+            scheduled.push(ScheduledJob {
+                name,
+                schedule: job.schedule.clone(),
+                run: jobs::job_fn(name, ctx.clone(), clock.clone()),
+            });
+        }
+    }
+    tracing::info!(
+        event = "service_started",
+        listen = %local,
+        jobs = ?scheduled.iter().map(|j| (j.name, j.schedule.source().to_owned())).collect::<Vec<_>>(),
+        receivers = config.receivers.len(),
+        "ops-agent daemon started"
+    );
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut http_stop = stop_rx.clone();
+    let server = tokio::spawn(crate::http::serve(
+        listener,
+        metrics.clone(),
+        backup_dir,
+        async move {
+            let _ = http_stop.wait_for(|s| *s).await;
+        },
+    ));
+    scheduler::run(scheduled, clock, metrics, shutdown).await;
+    let _ = stop_tx.send(true);
+    server.await.context("the HTTP server task failed")?;
+    tracing::info!(event = "service_stopped", "ops-agent daemon stopped");
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! Sending alerts to the configured receivers: Alertmanager-format webhooks ([`webhook`]), a real
+//! Alertmanager's `/api/v2/alerts` ([`alertmanager`]) and a Telegram chat ([`telegram`]).
+//!
+//! Each receiver has one worker task fed through a queue, so notifications to one receiver keep
+//! their order (firing before resolved) and a slow or dead receiver never holds up the probe
+//! loop or the other receivers. A delivery is retried with exponential backoff; when every
+//! attempt failed it is counted (`ops_agent_alert_notifications_total{outcome="failure"}`) and
+//! logged, and the daemon goes on.
+
+pub mod alertmanager;
+pub mod telegram;
+pub mod webhook;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use tokio::sync::mpsc;
+
+use crate::alerting::{AlertInstance, AlertName, Evaluation};
+use crate::metrics::AgentMetrics;
+
+/// Where one receiver's notifications go.
+#[derive(Debug, Clone)]
+pub enum ReceiverKind {
+    /// POST the Alertmanager webhook payload to `url`.
+    Webhook {
+        /// The endpoint.
+        url: String,
+        /// Sent as `Authorization: Bearer …` when set.
+        bearer_token: Option<SecretString>,
+    },
+    /// POST the alerts to `{url}/api/v2/alerts` of an Alertmanager.
+    Alertmanager {
+        /// Alertmanager's base URL, e.g. `http://127.0.0.1:9093`.
+        url: String,
+    },
+    /// `sendMessage` to a chat through the Telegram Bot API.
+    Telegram {
+        /// Bot API base URL (`https://api.telegram.org`).
+        api_base: String,
+        /// The bot's token; part of the request path, so errors are stripped of URLs.
+        bot_token: SecretString,
+        /// The chat to write to.
+        chat_id: String,
+    },
+}
+
+impl ReceiverKind {
+    /// `webhook`, `alertmanager` or `telegram`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReceiverKind::Webhook { .. } => "webhook",
+            ReceiverKind::Alertmanager { .. } => "alertmanager",
+            ReceiverKind::Telegram { .. } => "telegram",
+        }
+    }
+}
+
+/// One configured receiver.
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    /// Its name (the payload's `receiver` field, log lines).
+    pub name: String,
+    /// Where and how to send.
+    pub kind: ReceiverKind,
+    /// Bound on each HTTP attempt.
+    pub timeout: Duration,
+    /// Attempts per notification, at least 1.
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubled for each further one.
+    pub backoff: Duration,
+    /// How often a still-firing alert is sent again.
+    pub repeat_interval: Duration,
+}
+
+/// Why one attempt failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct DeliveryError {
+    /// What went wrong (never containing a URL or a token).
+    pub message: String,
+    /// Whether another attempt may succeed (network errors, 5xx, 429).
+    pub retryable: bool,
+    /// The receiver asked to wait this long (Telegram's `retry_after`).
+    pub retry_after: Option<Duration>,
+}
+
+impl DeliveryError {
+    /// From a reqwest error, without its URL (which may carry a token).
+    pub fn from_reqwest(e: reqwest::Error) -> Self {
+        let e = e.without_url();
+        let message = if e.is_timeout() {
+            "timed out".to_owned()
+        } else {
+            error_chain(&e)
+        };
+        Self {
+            message,
+            retryable: true,
+            retry_after: None,
+        }
+    }
+
+    /// From a non-2xx answer.
+    pub fn from_status(status: reqwest::StatusCode) -> Self {
+        Self {
+            message: format!("answered HTTP {}", status.as_u16()),
+            retryable: status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS,
+            retry_after: None,
+        }
+    }
+}
+
+/// An error and its causes, `: `-joined ("error sending request: …: Connection refused").
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cur = c.source();
+    }
+    out
+}
+
+/// A batch for one receiver.
+#[derive(Debug, Clone)]
+struct Job {
+    alerts: Vec<AlertInstance>,
+}
+
+/// Fans evaluations out to the receivers' workers and decides repeats.
+#[derive(Debug)]
+pub struct Notifier {
+    queues: Vec<(Receiver, mpsc::Sender<Job>)>,
+    last_sent: Mutex<HashMap<(usize, AlertName), DateTime<Utc>>>,
+    metrics: Arc<AgentMetrics>,
+}
+
+impl Notifier {
+    /// Starts one worker task per receiver.
+    pub fn start(
+        receivers: Vec<Receiver>,
+        external_url: String,
+        metrics: Arc<AgentMetrics>,
+    ) -> Self {
+        let client = reqwest::Client::new();
+        let queues = receivers
+            .into_iter()
+            .map(|r| {
+                let (tx, rx) = mpsc::channel(256);
+                let ctx = Worker {
+                    client: client.clone(),
+                    receiver: r.clone(),
+                    external_url: external_url.clone(),
+                    metrics: metrics.clone(),
+                };
+                tokio::spawn(ctx.run(rx));
+                (r, tx)
+            })
+            .collect();
+        Self {
+            queues,
+            last_sent: Mutex::new(HashMap::new()),
+            metrics,
+        }
+    }
+
+    /// Queues what `eval` calls for: new firing and resolved alerts to every receiver, and
+    /// still-firing alerts to receivers whose `repeat_interval` has passed since the last send.
+    pub fn notify(&self, eval: &Evaluation, now: DateTime<Utc>) {
+        let Ok(mut last) = self.last_sent.lock() else {
+            return;
+        };
+        for (i, (receiver, tx)) in self.queues.iter().enumerate() {
+            let mut batch: Vec<AlertInstance> = eval.resolved.clone();
+            for a in &eval.resolved {
+                last.remove(&(i, a.name));
+            }
+            for a in &eval.firing {
+                let due = match last.get(&(i, a.name)) {
+                    None => true,
+                    Some(at) => chrono::Duration::from_std(receiver.repeat_interval)
+                        .is_ok_and(|r| now.signed_duration_since(*at) >= r),
+                };
+                if due {
+                    last.insert((i, a.name), now);
+                    batch.push(a.clone());
+                }
+            }
+            if batch.is_empty() {
+                continue;
+            }
+            if tx.try_send(Job { alerts: batch }).is_err() {
+                self.metrics.observe_notification(false);
+                tracing::warn!(event = "notification_failed", receiver = %receiver.name, "Notification queue full or closed; dropped");
+            }
+        }
+    }
+}
+
+struct Worker {
+    client: reqwest::Client,
+    receiver: Receiver,
+    external_url: String,
+    metrics: Arc<AgentMetrics>,
+}
+
+impl Worker {
+    async fn run(self, mut rx: mpsc::Receiver<Job>) {
+        while let Some(job) = rx.recv().await {
+            let units: Vec<Vec<AlertInstance>> = match self.receiver.kind {
+                // Alertmanager takes a batch; webhooks and chats get one message per alert group.
+                ReceiverKind::Alertmanager { .. } => vec![job.alerts],
+                _ => job.alerts.into_iter().map(|a| vec![a]).collect(),
+            };
+            for alerts in units {
+                let ok = self.deliver(&alerts).await;
+                self.metrics.observe_notification(ok);
+            }
+        }
+    }
+
+    async fn send_once(&self, alerts: &[AlertInstance]) -> Result<(), DeliveryError> {
+        let r = &self.receiver;
+        match &r.kind {
+            ReceiverKind::Webhook { url, bearer_token } => {
+                webhook::send(
+                    &self.client,
+                    r,
+                    url,
+                    bearer_token.as_ref(),
+                    alerts,
+                    &self.external_url,
+                )
+                .await
+            }
+            ReceiverKind::Alertmanager { url } => {
+                alertmanager::send(&self.client, r, url, alerts, &self.external_url).await
+            }
+            ReceiverKind::Telegram {
+                api_base,
+                bot_token,
+                chat_id,
+            } => telegram::send(&self.client, r, api_base, bot_token, chat_id, alerts).await,
+        }
+    }
+
+    /// Tries up to `max_attempts` times; true when one attempt was accepted.
+    async fn deliver(&self, alerts: &[AlertInstance]) -> bool {
+        let r = &self.receiver;
+        let attempts = r.max_attempts.max(1);
+        let names: Vec<&str> = alerts.iter().map(|a| a.name.as_str()).collect();
+        for attempt in 1..=attempts {
+            match self.send_once(alerts).await {
+                Ok(()) => {
+                    tracing::info!(event = "notification_sent", receiver = %r.name, kind = r.kind.as_str(), alerts = ?names, attempt, "Notification delivered");
+                    return true;
+                }
+                Err(e) if e.retryable && attempt < attempts => {
+                    let wait = e.retry_after.unwrap_or_else(|| backoff(r.backoff, attempt));
+                    tracing::warn!(event = "notification_retry", receiver = %r.name, kind = r.kind.as_str(), attempt, error = %e, wait_ms = wait.as_millis() as u64, "Notification attempt failed; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(e) => {
+                    tracing::error!(event = "notification_failed", receiver = %r.name, kind = r.kind.as_str(), alerts = ?names, attempt, error = %e, "Notification not delivered");
+                    return false;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// The wait after failed attempt `attempt` (1-based): `base`, `2·base`, `4·base`, … capped at 5 min.
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+    base.saturating_mul(factor).min(Duration::from_secs(300))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let b = Duration::from_secs(1);
+        assert_eq!(backoff(b, 1), Duration::from_secs(1));
+        assert_eq!(backoff(b, 2), Duration::from_secs(2));
+        assert_eq!(backoff(b, 3), Duration::from_secs(4));
+        assert_eq!(backoff(b, 40), Duration::from_secs(300));
+    }
+}

@@ -1,0 +1,189 @@
+//! The daemon end to end: probes of a stand-in bot-api, alert evaluation, webhook payloads.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::support::{FakeBotApi, FakeReceiver, TestDaemon, is, probe_only};
+
+fn config(receiver: &FakeReceiver, alerts: &str) -> String {
+    probe_only(&format!(
+        "[alerts]\n{alerts}\n[[receivers]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"{}\"\nbearer_token = \"hook-s3cret\"\nmax_attempts = 2\nbackoff_seconds = 0.1\n",
+        receiver.url()
+    ))
+}
+
+#[tokio::test]
+async fn bot_api_down_fires_after_its_for_duration_and_resolves_when_the_api_returns() {
+    let mut api = FakeBotApi::start_new().await;
+    let hook = FakeReceiver::start().await;
+    let daemon =
+        TestDaemon::start(&config(&hook, "bot_api_down_for_seconds = 2"), &api.url()).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        daemon
+            .sample("ops_agent_probe_success{target=\"health\"}")
+            .await,
+        1.0
+    );
+
+    api.stop().await;
+    let stopped = tokio::time::Instant::now();
+    let firing = hook
+        .wait_for(
+            "BotApiDown firing",
+            Duration::from_secs(10),
+            is("BotApiDown", "firing"),
+        )
+        .await;
+    assert!(
+        stopped.elapsed() >= Duration::from_secs(2),
+        "fired before its `for`: {:?}",
+        stopped.elapsed()
+    );
+    assert_eq!(firing["alerts"][0]["labels"]["severity"], "critical");
+    assert_eq!(firing["alerts"][0]["endsAt"], "0001-01-01T00:00:00Z");
+    assert_eq!(
+        daemon
+            .sample("ops_agent_alerts_firing{alertname=\"BotApiDown\"}")
+            .await,
+        1.0
+    );
+    assert_eq!(
+        daemon
+            .sample("ops_agent_probe_success{target=\"health\"}")
+            .await,
+        0.0
+    );
+    // The bearer token went along, and the metrics scrape failed too.
+    let first = hook.requests.lock().unwrap()[0].clone();
+    assert_eq!(first.authorization.as_deref(), Some("Bearer hook-s3cret"));
+    assert_eq!(first.path, "/hook");
+
+    api.start().await;
+    let resolved = hook
+        .wait_for(
+            "BotApiDown resolved",
+            Duration::from_secs(10),
+            is("BotApiDown", "resolved"),
+        )
+        .await;
+    assert_eq!(
+        resolved["alerts"][0]["startsAt"],
+        firing["alerts"][0]["startsAt"]
+    );
+    assert_ne!(resolved["alerts"][0]["endsAt"], "0001-01-01T00:00:00Z");
+    assert_eq!(
+        resolved["alerts"][0]["fingerprint"],
+        firing["alerts"][0]["fingerprint"]
+    );
+    assert_eq!(
+        daemon
+            .sample("ops_agent_alerts_firing{alertname=\"BotApiDown\"}")
+            .await,
+        0.0
+    );
+    // Exactly one firing and one resolved notice (repeat interval is 4 h).
+    let down: Vec<_> = hook
+        .bodies()
+        .into_iter()
+        .filter(|b| b["groupLabels"]["alertname"] == "BotApiDown")
+        .collect();
+    assert_eq!(down.len(), 2, "{down:#?}");
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn bot_api_not_ready_fires_while_ready_answers_503() {
+    let api = FakeBotApi::start_new().await;
+    let hook = FakeReceiver::start().await;
+    let daemon = TestDaemon::start(
+        &config(&hook, "bot_api_not_ready_for_seconds = 1"),
+        &api.url(),
+    )
+    .await;
+    api.ready_status.store(503, Ordering::SeqCst);
+    let b = hook
+        .wait_for(
+            "BotApiNotReady",
+            Duration::from_secs(10),
+            is("BotApiNotReady", "firing"),
+        )
+        .await;
+    assert!(
+        b["alerts"][0]["annotations"]["runbook_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("#botapinotready")
+    );
+    // Health still answers, so BotApiDown never fires.
+    assert!(
+        !hook
+            .bodies()
+            .iter()
+            .any(|b| b["groupLabels"]["alertname"] == "BotApiDown")
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn a_failure_spike_fires_and_the_same_ratio_under_the_minimum_volume_does_not() {
+    // Low volume first: 4 failures of 5 (80 %) but under the minimum of 5 failures.
+    let api = FakeBotApi::start_new().await;
+    api.success.store(100, Ordering::SeqCst);
+    api.failure.store(10, Ordering::SeqCst);
+    let hook = FakeReceiver::start().await;
+    let daemon =
+        TestDaemon::start(&config(&hook, "booking_failure_min_count = 5"), &api.url()).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    api.success.fetch_add(1, Ordering::SeqCst);
+    api.failure.fetch_add(4, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        daemon
+            .sample("ops_agent_alerts_firing{alertname=\"BookingFailureSpike\"}")
+            .await,
+        0.0
+    );
+    assert!(hook.bodies().is_empty(), "{:#?}", hook.bodies());
+
+    // Same ratio, more volume: 8 failures of 10 in the window (plus the 4 above): fires.
+    api.success.fetch_add(1, Ordering::SeqCst);
+    api.failure.fetch_add(4, Ordering::SeqCst);
+    let b = hook
+        .wait_for(
+            "BookingFailureSpike",
+            Duration::from_secs(10),
+            is("BookingFailureSpike", "firing"),
+        )
+        .await;
+    assert_eq!(b["alerts"][0]["labels"]["severity"], "warning");
+    assert!(
+        b["alerts"][0]["annotations"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("8 of 10"),
+        "{b:#}"
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test]
+async fn a_bot_api_restart_resetting_its_counters_is_not_a_spike() {
+    let api = FakeBotApi::start_new().await;
+    api.success.store(1000, Ordering::SeqCst);
+    api.failure.store(500, Ordering::SeqCst);
+    let hook = FakeReceiver::start().await;
+    let daemon = TestDaemon::start(&config(&hook, ""), &api.url()).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Counters restart from zero with a healthy mix.
+    api.success.store(20, Ordering::SeqCst);
+    api.failure.store(1, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        daemon
+            .sample("ops_agent_alerts_firing{alertname=\"BookingFailureSpike\"}")
+            .await,
+        0.0
+    );
+    daemon.stop().await;
+}
