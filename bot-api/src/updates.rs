@@ -20,7 +20,7 @@ use crate::events::booking::BookingFailed;
 use crate::metrics::Metrics;
 use crate::rbac::{self, Actor, Role};
 use crate::telegram::types::{Update, User};
-use crate::{booking, browse, masters, outbox, schedule};
+use crate::{blocks, booking, browse, masters, outbox, schedule};
 
 /// What the update handler needs.
 #[derive(Debug, Clone)]
@@ -249,9 +249,9 @@ async fn run(
         Command::Cancel { booking_id } => booking::cancel(conn, rules, actor, booking_id, fx).await,
         Command::Agenda { date } => browse::agenda(conn, actor, date, fx).await,
         Command::Hours { days, hours } => schedule::hours(conn, actor, days, hours, fx).await,
-        Command::Block { date, range } => schedule::block(conn, actor, date, range, fx).await,
-        Command::Blocks => schedule::blocks(conn, actor, fx).await,
-        Command::Unblock { block_id } => schedule::unblock(conn, actor, block_id, fx).await,
+        Command::Block { date, range } => blocks::block(conn, actor, date, range, fx).await,
+        Command::Blocks => blocks::blocks(conn, actor, fx).await,
+        Command::Unblock { block_id } => blocks::unblock(conn, actor, block_id, fx).await,
         Command::Timezone { tz } => schedule::timezone(conn, actor, tz, fx).await,
         Command::AddMaster { telegram_id, name } => {
             masters::add_master(conn, rules, actor, telegram_id, &name, fx).await
