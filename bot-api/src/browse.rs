@@ -77,6 +77,9 @@ pub async fn pick_day(
     Ok(())
 }
 
+/// Time buttons under one `/slots` reply, at most.
+const MAX_SLOT_BUTTONS: usize = 60;
+
 /// `/slots <master_id> [date]`: free slots of a day (default today in the master's zone).
 pub async fn slots(
     conn: &mut PgConnection,
@@ -132,7 +135,8 @@ pub async fn slots(
         )
     } else {
         let labels: Vec<String> = free.iter().map(|s| slots::local_time(tz, *s)).collect();
-        let times = free.iter().map(|s| {
+        // Telegram refuses keyboards of more than 100 buttons; the text lists every slot.
+        let times = free.iter().take(MAX_SLOT_BUTTONS).map(|s| {
             let t = s.with_timezone(&tz).time();
             button(
                 slots::local_time(tz, *s),

@@ -7,6 +7,7 @@
 //! [`crate::events`] emitted (logs + metrics), so a rolled-back update counts nothing.
 //! The `bot_api_telegram_updates_total{outcome}` counter is the transport's job.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -62,6 +63,16 @@ struct Input<'a> {
     callback_query_id: Option<&'a str>,
 }
 
+/// PostgreSQL text and jsonb cannot hold NUL; a NUL echoed into a reply would fail the
+/// update on every redelivery, so it is replaced on the way in.
+fn clean(s: &str) -> Cow<'_, str> {
+    if s.contains('\0') {
+        Cow::Owned(s.replace('\0', "\u{fffd}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 /// Picks out a private, human, textual message or button press; `None` for everything else.
 fn input(update: &Update) -> Option<Input<'_>> {
     if let Some(m) = &update.message {
@@ -115,10 +126,11 @@ pub async fn process_update(ctx: &BotContext, update: &Update) -> Result<Outcome
     }
     let actor = upsert_user(&mut tx, ctx, input.from, input.chat_id).await?;
     let mut fx = Effects::new(input.chat_id, input.callback_query_id);
+    let text = clean(input.text);
     let parsed = if input.callback_query_id.is_some() {
-        commands::parse_callback(input.text)
+        commands::parse_callback(&text)
     } else {
-        commands::parse_text(input.text)
+        commands::parse_text(&text)
     };
     dispatch(ctx, &mut tx, &actor, parsed, &mut fx).await?;
     outbox::enqueue(&mut tx, &fx.out).await?;
@@ -130,7 +142,9 @@ pub async fn process_update(ctx: &BotContext, update: &Update) -> Result<Outcome
 }
 
 /// Registers or refreshes the sender and computes their role, in one round trip. The row is
-/// only rewritten when something changed, so a regular user costs no write.
+/// only rewritten when something changed, so a regular user costs no write; either way
+/// `ON CONFLICT DO UPDATE` locks it until the commit, which serialises one user's updates
+/// (the client's booking limit relies on that).
 async fn upsert_user(
     conn: &mut PgConnection,
     ctx: &BotContext,
@@ -151,8 +165,8 @@ async fn upsert_user(
     )
     .bind(from.id)
     .bind(chat_id)
-    .bind(from.username.as_deref())
-    .bind(from.first_name.as_str())
+    .bind(from.username.as_deref().map(clean))
+    .bind(clean(&from.first_name))
     .fetch_one(&mut *conn)
     .await?;
     Ok(Actor {
