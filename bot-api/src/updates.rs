@@ -247,12 +247,12 @@ async fn run(
             fx.reply(format!(
                 "Welcome! You are registered as {}.\n\n{}",
                 actor.role.as_str(),
-                help_text(actor)
+                rbac::help_text(actor)
             ));
             Ok(())
         }
         Command::Help => {
-            fx.reply(help_text(actor));
+            fx.reply(rbac::help_text(actor));
             Ok(())
         }
         Command::Masters => browse::masters(conn, fx).await,
@@ -285,22 +285,4 @@ async fn run(
             masters::remove_master(conn, actor, master_id, fx).await
         }
     }
-}
-
-/// The commands `actor` may use, one per line.
-pub fn help_text(actor: &Actor) -> String {
-    let mut text = String::from("Commands you can use:");
-    for (name, usage) in commands::USAGE {
-        let needed = rbac::required_role(name);
-        let allowed = match needed {
-            Role::Client => true,
-            Role::Master => actor.master_id.is_some(),
-            Role::Admin => actor.role == Role::Admin,
-        };
-        if allowed {
-            text.push('\n');
-            text.push_str(usage);
-        }
-    }
-    text
 }
