@@ -174,10 +174,20 @@ async fn record_and_register(
     if !fresh {
         return Ok(None);
     }
-    // Fresh but no row: the user's first two updates raced and this statement's snapshot
-    // predates the other's insert. Failing makes the transport answer 503; the redelivery
-    // finds the row.
-    let user_id = user_id.ok_or(sqlx::Error::RowNotFound)?;
+    let (user_id, master_id) = match user_id {
+        Some(id) => (id, master_id),
+        // The user's first updates raced: the other insert committed after this statement's
+        // snapshot was taken (the row is locked for us now). A new statement sees it.
+        None => {
+            sqlx::query_as(
+                "SELECT u.id, m.id FROM users u \
+                 LEFT JOIN masters m ON m.user_id = u.id AND m.active WHERE u.telegram_id = $1",
+            )
+            .bind(from.id)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
     Ok(Some(Actor {
         user_id,
         telegram_id: from.id,

@@ -103,3 +103,34 @@ async fn concurrent_reminder_sweeps_remind_each_booking_exactly_once() {
             .unwrap();
     assert_eq!(reminders, 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_clients_concurrent_first_updates_all_land_and_respect_the_booking_limit() {
+    let bot = bot_with(bot_api::config::BookingRules {
+        max_active_bookings: 1,
+        ..Default::default()
+    })
+    .await;
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push(bot.master_as(7_100_000_000 + i, &format!("M{i}")).await);
+    }
+    let ctx = Arc::new(bot.ctx.clone());
+    let tasks: Vec<_> = ids
+        .iter()
+        .map(|m| {
+            let ctx = Arc::clone(&ctx);
+            let update = text_update(
+                next_update_id(),
+                CLIENT,
+                &format!("/book {m} {} 10:00", day(3)),
+            );
+            tokio::spawn(async move { process_update(&ctx, &update).await.unwrap() })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), Outcome::Processed);
+    }
+    assert_eq!(bot.confirmed().await, 1);
+    assert_eq!(bot.failures("limit_reached"), 7);
+}
