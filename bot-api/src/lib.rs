@@ -16,12 +16,17 @@
 //! - [`events`] — each log event of the contract as a type whose `emit()` also moves its metric.
 //! - [`metrics`] — the Prometheus families of the contract, registered in one place.
 
+pub mod blocks;
 pub mod booking;
+pub mod browse;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod effects;
 pub mod events;
 pub mod http;
+pub mod keyboards;
+pub mod masters;
 pub mod metrics;
 pub mod outbox;
 pub mod rbac;
