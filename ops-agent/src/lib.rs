@@ -12,6 +12,9 @@
 pub mod backup;
 pub mod cmd;
 pub mod config;
+pub mod lock;
+pub mod manifest;
+pub mod pgtools;
 pub mod restore;
 pub mod retention;
 pub mod status;

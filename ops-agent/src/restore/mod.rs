@@ -1,29 +1,289 @@
-//! Restoring backups (TODO(backup)): `verify` into a scratch database with integrity checks,
-//! or a real restore into a target database.
+//! Restoring backups: [`verify`] restores into a scratch database, runs the integrity checks
+//! of [`checks`] and drops it; [`restore_into`] restores into a real target database.
 //!
+//! Both check the dump's sha256 against its manifest before pg_restore sees a byte of it.
 //! The daemon's `verify` job calls [`verify`]; `ops-agent restore --verify` does too.
 
+mod checks;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+use secrecy::SecretString;
+use sqlx::{Connection, PgConnection};
+
+use crate::backup::{blank_status, redacted_reason};
 use crate::config::DbBackupArgs;
+use crate::manifest::{self, BackupEntry};
+use crate::pgtools::{Credentials, PgTarget, PgTools, read_tail};
+use crate::status::{self, RunKind};
 
 /// One integrity check's result.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CheckResult {
+    /// Stable check name, e.g. `row_counts`.
     pub id: String,
+    /// Whether it passed.
     pub passed: bool,
+    /// Its figures, in a sentence.
     pub detail: String,
 }
 
 /// The drill's report: passed only when every check passed.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VerifyReport {
+    /// The backup restored.
     pub backup_id: String,
+    /// Whether every check passed.
     pub passed: bool,
+    /// One entry per check, in order.
     pub checks: Vec<CheckResult>,
+    /// Size of the dump restored, in bytes.
+    pub size_bytes: u64,
+    /// Wall time of the whole drill, in seconds.
+    pub duration_seconds: f64,
+}
+
+impl VerifyReport {
+    /// The report as text, one line per check.
+    pub fn render(&self) -> String {
+        let mut s = format!("backup {}\n", self.backup_id);
+        for c in &self.checks {
+            s.push_str(&format!(
+                "{} {:<26} {}\n",
+                if c.passed { "PASS" } else { "FAIL" },
+                c.id,
+                c.detail
+            ));
+        }
+        s.push_str(&format!(
+            "{} in {:.2} s\n",
+            if self.passed { "PASSED" } else { "FAILED" },
+            self.duration_seconds
+        ));
+        s
+    }
 }
 
 /// Restores `backup_id` (default: newest) into a scratch database, checks it, drops it.
-/// Records the outcome in the status file whatever happens.
+/// Records the outcome in the status file whatever happens; `Ok` carries failed checks too.
 pub async fn verify(args: &DbBackupArgs, backup_id: Option<&str>) -> anyhow::Result<VerifyReport> {
-    let _ = (args, backup_id);
-    anyhow::bail!("restore --verify not implemented yet")
+    let started_at = Utc::now();
+    let clock = Instant::now();
+    let result = verify_inner(args, backup_id, clock).await;
+    let duration_seconds = clock.elapsed().as_secs_f64();
+    let mut status = blank_status(RunKind::Verify, started_at, duration_seconds);
+    match &result {
+        Ok(r) if r.passed => {
+            tracing::info!(event = "restore_verify_passed", backup_id = %r.backup_id, size_bytes = r.size_bytes, duration_seconds, "Restore drill passed");
+            status.success = true;
+        }
+        Ok(r) => {
+            let failed: Vec<_> = r
+                .checks
+                .iter()
+                .filter(|c| !c.passed)
+                .map(|c| c.id.as_str())
+                .collect();
+            let reason = format!("failed checks: {}", failed.join(", "));
+            tracing::error!(event = "restore_verify_failed", backup_id = %r.backup_id, duration_seconds, reason = %reason, "Restore drill failed");
+            status.error = Some(reason);
+        }
+        Err(e) => {
+            let reason = redacted_reason(args, e);
+            tracing::error!(event = "restore_verify_failed", duration_seconds, reason = %reason, "Restore drill failed");
+            status.error = Some(reason);
+        }
+    }
+    if let Ok(r) = &result {
+        status.backup_id = Some(r.backup_id.clone());
+        status.size_bytes = Some(r.size_bytes);
+    }
+    if let Err(e) = status::record(&args.backup.backup_dir, status) {
+        tracing::error!(event = "status_write_failed", error = %format!("{e:#}"), "Cannot record the drill's outcome");
+    }
+    result
+}
+
+async fn verify_inner(
+    args: &DbBackupArgs,
+    backup_id: Option<&str>,
+    clock: Instant,
+) -> anyhow::Result<VerifyReport> {
+    let entry = manifest::find(&args.backup.backup_dir, backup_id)?;
+    let mut report = VerifyReport {
+        backup_id: entry.id.clone(),
+        passed: false,
+        checks: vec![checksum(&entry).await?],
+        size_bytes: entry.size_bytes,
+        duration_seconds: 0.0,
+    };
+    if report.checks[0].passed {
+        let source = PgTarget::from_url(&args.db.database_url, "DATABASE_URL")?;
+        let scratch = format!(
+            "ops_verify_{}_{:08x}",
+            entry.id.to_ascii_lowercase().replace('-', "_"),
+            rand::random::<u32>()
+        );
+        let admin = source.with_database("postgres");
+        let mut admin_conn = PgConnection::connect_with(&admin.options)
+            .await
+            .context("connecting to the maintenance database `postgres`")?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE \"{scratch}\" TEMPLATE template0"
+        )))
+        .execute(&mut admin_conn)
+        .await
+        .with_context(|| format!("creating scratch database {scratch}"))?;
+        let target = source.with_database(&scratch);
+        let tools = PgTools::new(args.backup.pg_bin_dir.as_deref());
+        let outcome = restore_and_check(&tools, &target, &entry, false).await;
+        let dropped = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)"
+        )))
+        .execute(&mut admin_conn)
+        .await;
+        let _ = admin_conn.close().await;
+        let checks = outcome?;
+        dropped.with_context(|| format!("dropping scratch database {scratch}"))?;
+        report.checks.extend(checks);
+    }
+    report.passed = report.checks.iter().all(|c| c.passed);
+    report.duration_seconds = clock.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// The dump's size and sha256 against its manifest.
+async fn checksum(entry: &BackupEntry) -> anyhow::Result<CheckResult> {
+    let path = entry.path.clone();
+    let (size, sha) = tokio::task::spawn_blocking(move || manifest::hash_file(&path))
+        .await?
+        .with_context(|| format!("reading {}", entry.path.display()))?;
+    let passed = size == entry.size_bytes && sha == entry.sha256;
+    Ok(CheckResult {
+        id: "sha256".into(),
+        passed,
+        detail: if passed {
+            format!("{size} bytes, sha256 {} matches the manifest", &sha[..16])
+        } else {
+            format!(
+                "file {size} bytes sha256 {}…, manifest {} bytes sha256 {}…",
+                &sha[..16],
+                entry.size_bytes,
+                entry.sha256.get(..16).unwrap_or(&entry.sha256)
+            )
+        },
+    })
+}
+
+/// pg_restore into `target`, then the checks on it.
+async fn restore_and_check(
+    tools: &PgTools,
+    target: &PgTarget,
+    entry: &BackupEntry,
+    clean: bool,
+) -> anyhow::Result<Vec<CheckResult>> {
+    run_pg_restore(tools, target, &entry.path, clean).await?;
+    let mut conn = PgConnection::connect_with(&target.options)
+        .await
+        .context("connecting to the restored database")?;
+    let checks = checks::run_all(&mut conn, &entry.manifest).await;
+    let _ = conn.close().await;
+    Ok(checks)
+}
+
+async fn run_pg_restore(
+    tools: &PgTools,
+    target: &PgTarget,
+    dump: &Path,
+    clean: bool,
+) -> anyhow::Result<()> {
+    let creds = Credentials::new(target)?;
+    let mut cmd = tools.command("pg_restore", target, &creds);
+    cmd.args([
+        "--exit-on-error",
+        "--no-owner",
+        "--no-privileges",
+        "--no-password",
+    ]);
+    if clean {
+        cmd.args(["--clean", "--if-exists", "--single-transaction"]);
+    }
+    // A plain database name (no credentials): host, user and password come from the PG* env.
+    cmd.arg(format!("--dbname={}", target.dbname))
+        .arg(dump)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .context("starting pg_restore (set PG_BIN_DIR to the folder holding it)")?;
+    let stderr = child.stderr.take().context("pg_restore's stderr")?;
+    let tail = tokio::spawn(read_tail(stderr, 4096));
+    let status = child.wait().await.context("waiting for pg_restore")?;
+    let text = tail.await.unwrap_or_default();
+    if !status.success() {
+        bail!("pg_restore failed ({status}): {text}");
+    }
+    Ok(())
+}
+
+/// Restores `backup_id` (default: newest) into the database at `target_url` for real, then
+/// runs the checks on it. Refuses the source database itself, and a target holding tables
+/// unless `force` (which drops the objects the dump re-creates).
+pub async fn restore_into(
+    args: &DbBackupArgs,
+    target_url: &SecretString,
+    backup_id: Option<&str>,
+    force: bool,
+) -> anyhow::Result<VerifyReport> {
+    let clock = Instant::now();
+    let source = PgTarget::from_url(&args.db.database_url, "DATABASE_URL")?;
+    let target = PgTarget::from_url(target_url, "--target-url")?;
+    if source.same_database(&target) {
+        bail!(
+            "--target-url names the source database itself ({} on {}:{}); restore into another \
+             database, then switch bot-api's DATABASE_URL to it",
+            target.dbname,
+            target.host,
+            target.port
+        );
+    }
+    let entry = manifest::find(&args.backup.backup_dir, backup_id)?;
+    let sum = checksum(&entry).await?;
+    if !sum.passed {
+        bail!("backup {} is damaged: {}", entry.id, sum.detail);
+    }
+    let mut conn = PgConnection::connect_with(&target.options)
+        .await
+        .context("connecting to the target database")?;
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+         AND n.nspname NOT LIKE 'pg_toast%'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .context("inspecting the target database")?;
+    let _ = conn.close().await;
+    if tables > 0 && !force {
+        bail!(
+            "target database {} is not empty ({tables} tables); restore into an empty database \
+             or pass --force to replace what the backup contains",
+            target.dbname
+        );
+    }
+    let tools = PgTools::new(args.backup.pg_bin_dir.as_deref());
+    let mut checks = vec![sum];
+    checks.extend(restore_and_check(&tools, &target, &entry, tables > 0).await?);
+    tracing::info!(event = "restore_completed", backup_id = %entry.id, size_bytes = entry.size_bytes, duration_seconds = clock.elapsed().as_secs_f64(), "Backup restored into the target database");
+    Ok(VerifyReport {
+        backup_id: entry.id,
+        passed: checks.iter().all(|c| c.passed),
+        checks,
+        size_bytes: entry.size_bytes,
+        duration_seconds: clock.elapsed().as_secs_f64(),
+    })
 }
