@@ -19,7 +19,7 @@ pub struct Opts {
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
     let m = crate::backup::take(&opts.args).await?;
     if opts.json {
-        println!("{}", serde_json::to_string_pretty(&m)?);
+        println!("{}", serde_json::to_string(&m)?);
     } else {
         println!(
             "backup {} complete: {} bytes, sha256 {}, {:.2} s",

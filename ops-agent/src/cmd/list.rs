@@ -34,7 +34,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        println!("{}", serde_json::to_string(&rows)?);
     } else if entries.is_empty() {
         println!("no backups in {}", opts.backup.backup_dir.display());
     } else {

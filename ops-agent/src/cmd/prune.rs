@@ -23,7 +23,7 @@ pub struct Opts {
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
     let report = crate::retention::prune(&opts.backup, opts.dry_run).await?;
     if opts.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(why) = &report.skipped {

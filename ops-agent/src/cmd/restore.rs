@@ -49,7 +49,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
         _ => crate::restore::verify(&opts.args, opts.backup.as_deref()).await?,
     };
     if opts.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string(&report)?);
     } else {
         print!("{}", report.render());
     }
