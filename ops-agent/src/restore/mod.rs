@@ -4,7 +4,7 @@
 //! Both check the dump's sha256 against its manifest before pg_restore sees a byte of it.
 //! The daemon's `verify` job calls [`verify`]; `ops-agent restore --verify` does too.
 
-mod checks;
+pub mod checks;
 
 use std::path::Path;
 use std::process::Stdio;

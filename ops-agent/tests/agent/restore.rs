@@ -4,6 +4,7 @@
 use std::io::{Seek, SeekFrom, Write};
 
 use ops_agent::manifest;
+use sqlx::Connection;
 
 use crate::support::{SEEDED, json_answer, seeded, text};
 
@@ -157,5 +158,65 @@ async fn verify_without_any_backup_says_so() {
         text(&out).1.contains("no complete backup"),
         "{:?}",
         text(&out)
+    );
+}
+
+#[tokio::test]
+async fn the_checks_catch_overlaps_orphans_a_missing_constraint_and_lagging_sequences() {
+    let env = seeded().await;
+    let indexes: Vec<String> =
+        sqlx::query_scalar("SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public'")
+            .fetch_all(&env.db.pool)
+            .await
+            .unwrap();
+    sqlx::raw_sql(
+        "ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap;
+         INSERT INTO bookings (master_id, client_id, starts_at, ends_at)
+           SELECT master_id, client_id, starts_at + interval '30 minutes', ends_at + interval '30 minutes'
+           FROM bookings WHERE status = 'confirmed' ORDER BY id LIMIT 1;
+         ALTER TABLE availability_blocks DROP CONSTRAINT availability_blocks_master_id_fkey;
+         INSERT INTO availability_blocks (master_id, starts_at, ends_at) VALUES (999999, now(), now() + interval '1 hour');
+         SELECT setval('users_id_seq', 1);",
+    )
+    .execute(&env.db.pool)
+    .await
+    .unwrap();
+    let mut m = ops_agent::backup::take(&env.args()).await.unwrap();
+    m.indexes = indexes;
+    let mut conn = sqlx::PgConnection::connect(&env.db.url).await.unwrap();
+    let checks = ops_agent::restore::checks::run_all(&mut conn, &m).await;
+    let failed: Vec<_> = checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        vec![
+            "no_orphaned_foreign_keys",
+            "no_overlapping_bookings",
+            "constraints_and_indexes",
+            "sequences_ahead_of_ids",
+            "rolled_back_write"
+        ],
+        "{checks:#?}"
+    );
+    let overlap = checks
+        .iter()
+        .find(|c| c.id == "no_overlapping_bookings")
+        .unwrap();
+    assert!(
+        overlap.detail.starts_with("1 confirmed"),
+        "{}",
+        overlap.detail
+    );
+    let orphans = checks
+        .iter()
+        .find(|c| c.id == "no_orphaned_foreign_keys")
+        .unwrap();
+    assert!(
+        orphans.detail.contains("availability_blocks.master_id: 1"),
+        "{}",
+        orphans.detail
     );
 }
