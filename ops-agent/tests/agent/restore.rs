@@ -205,8 +205,9 @@ async fn the_checks_catch_overlaps_orphans_a_missing_constraint_and_lagging_sequ
         .iter()
         .find(|c| c.id == "no_overlapping_bookings")
         .unwrap();
+    // The extra booking overlaps its predecessor, and its successor overlaps it.
     assert!(
-        overlap.detail.starts_with("1 confirmed"),
+        overlap.detail.starts_with("2 confirmed"),
         "{}",
         overlap.detail
     );
