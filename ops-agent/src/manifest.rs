@@ -26,7 +26,7 @@ pub const TMP_PREFIX: &str = ".tmp-";
 pub struct Manifest {
     /// Backup id, also the file names' stem (`20261127T124408Z-1a2b`).
     pub id: String,
-    /// When the dump's snapshot was taken.
+    /// When the dump's snapshot was taken (just before it was exported).
     pub created_at: DateTime<Utc>,
     /// Name of the database dumped.
     pub database: String,

@@ -46,6 +46,10 @@ pub async fn dump_in_snapshot(
         .fetch_one(&mut *tx)
         .await
         .context("exporting the snapshot")?;
+    // pg_dump runs while we count: both read the same exported snapshot, so the order does not
+    // matter and the counts cost no wall time.
+    let creds = Credentials::new(target)?;
+    let running = spawn_pg_dump(tools, target, &creds, &snapshot, out)?;
     let mut row_counts = std::collections::BTreeMap::new();
     for table in COUNTED_TABLES {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -63,7 +67,7 @@ pub async fn dump_in_snapshot(
     .await
     .context("listing indexes")?;
 
-    run_pg_dump(tools, target, &snapshot, out).await?;
+    wait_pg_dump(running, out).await?;
     tx.commit()
         .await
         .context("closing the snapshot transaction")?;
@@ -73,15 +77,21 @@ pub async fn dump_in_snapshot(
     })
 }
 
-async fn run_pg_dump(
+/// A started pg_dump and the task collecting its stderr.
+struct Running {
+    child: tokio::process::Child,
+    stderr: tokio::task::JoinHandle<String>,
+}
+
+fn spawn_pg_dump(
     tools: &PgTools,
     target: &PgTarget,
+    creds: &Credentials,
     snapshot: &str,
     out: &Path,
-) -> anyhow::Result<()> {
-    let creds = Credentials::new(target)?;
+) -> anyhow::Result<Running> {
     let mut child = tools
-        .command("pg_dump", target, &creds)
+        .command("pg_dump", target, creds)
         .arg("--format=custom")
         .arg("--no-password")
         .arg(format!("--snapshot={snapshot}"))
@@ -92,8 +102,18 @@ async fn run_pg_dump(
         .spawn()
         .context("starting pg_dump (set PG_BIN_DIR to the folder holding it)")?;
     let stderr = child.stderr.take().context("pg_dump's stderr")?;
-    let stderr_task = tokio::spawn(read_tail(stderr, 4096));
+    Ok(Running {
+        child,
+        stderr: tokio::spawn(read_tail(stderr, 4096)),
+    })
+}
 
+/// Waits for pg_dump, drawing bytes written on a terminal; fails on any non-zero exit.
+async fn wait_pg_dump(running: Running, out: &Path) -> anyhow::Result<()> {
+    let Running {
+        mut child,
+        stderr: stderr_task,
+    } = running;
     let progress = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(

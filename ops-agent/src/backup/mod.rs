@@ -35,7 +35,7 @@ pub async fn take(args: &DbBackupArgs) -> anyhow::Result<Manifest> {
     let started_at = Utc::now();
     let clock = Instant::now();
     let dir = &args.backup.backup_dir;
-    let result = take_locked(args, started_at, clock).await;
+    let result = take_locked(args, clock).await;
     let duration_seconds = clock.elapsed().as_secs_f64();
     let outcome = match &result {
         Ok(m) => {
@@ -108,11 +108,7 @@ pub(crate) fn redacted_reason(args: &DbBackupArgs, e: &anyhow::Error) -> String 
         .into_owned()
 }
 
-async fn take_locked(
-    args: &DbBackupArgs,
-    started_at: chrono::DateTime<Utc>,
-    clock: Instant,
-) -> anyhow::Result<Manifest> {
+async fn take_locked(args: &DbBackupArgs, clock: Instant) -> anyhow::Result<Manifest> {
     let dir = &args.backup.backup_dir;
     let _lock = FolderLock::acquire(dir)?;
     for name in manifest::remove_leftovers(dir)? {
@@ -140,7 +136,8 @@ async fn take_locked(
         .context("parsing server_version_num")?;
     check_tool_not_older("pg_dump", pg_dump_major, version_num)?;
 
-    let id = manifest::new_id(started_at);
+    let created_at = Utc::now();
+    let id = manifest::new_id(created_at);
     let mut guard = TempFiles::default();
     let tmp_dump = dir.join(format!("{TMP_PREFIX}{id}.dump"));
     guard.0.push(tmp_dump.clone());
@@ -161,7 +158,7 @@ async fn take_locked(
 
     let m = Manifest {
         id: id.clone(),
-        created_at: started_at,
+        created_at,
         database: target.dbname.clone(),
         server_version,
         pg_dump_version,
