@@ -16,6 +16,10 @@ async fn a_backup_of_a_seeded_database_is_listed_with_its_manifest_and_then_veri
         stdout.contains("\"event\":\"backup_completed\""),
         "{stdout}"
     );
+    assert!(
+        stderr.is_empty(),
+        "no progress drawn when not a terminal: {stderr}"
+    );
     let manifest = json_answer(&out);
     for (table, n) in SEEDED {
         assert_eq!(manifest["row_counts"][table], n, "{table}");

@@ -56,6 +56,28 @@ async fn prune_keeps_the_newest_deletes_the_rest_and_leaves_files_without_manife
     )
     .unwrap();
 
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ops-agent"))
+        .args([
+            "prune",
+            "--dry-run",
+            "--keep-last",
+            "2",
+            "--keep-daily",
+            "0",
+        ])
+        .args(["--keep-weekly", "0", "--keep-monthly", "0"])
+        .env("OPS_BACKUP_DIR", dir.path())
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(&format!("would delete {}", ids[4])),
+        "{stdout}"
+    );
+    assert!(stdout.contains("2 kept, 3 would delete"), "{stdout}");
+
     let dry = ops_agent::retention::prune(&args(dir.path(), 2), true)
         .await
         .unwrap();
