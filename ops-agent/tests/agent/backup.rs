@@ -4,7 +4,7 @@
 use ops_agent::lock::FolderLock;
 use ops_agent::status::{self, RunKind};
 
-use crate::support::{SEEDED, fake_tools, json_answer, seeded, text};
+use crate::support::{SEEDED, fake_tools, json_answer, seeded, spy_tools, text};
 
 #[tokio::test]
 async fn a_backup_of_a_seeded_database_is_listed_with_its_manifest_and_then_verifies() {
@@ -161,40 +161,48 @@ async fn of_two_concurrent_runs_exactly_one_completes() {
 }
 
 #[tokio::test]
-async fn the_password_reaches_pg_dump_through_a_private_file_never_its_argv() {
+async fn the_password_reaches_pg_dump_and_pg_restore_through_a_private_file_never_their_argv() {
     let env = seeded().await;
-    let spy = fake_tools(
-        &env.bindir,
-        "printf '%s\\n' \"$@\" >> \"$HERE/argv.txt\"\nenv >> \"$HERE/env.txt\"\n\
-         [ -n \"$PGPASSFILE\" ] && ls -l \"$PGPASSFILE\" >> \"$HERE/passfile.txt\"\n\
-         exec \"$REAL\" \"$@\"",
-    );
-    let out = env.agent(spy.path(), &["backup"]).await;
-    assert!(out.status.success(), "{:?}", text(&out));
+    let spy = spy_tools(&env.bindir);
+    let backup = env.agent(spy.path(), &["backup"]).await;
+    assert!(backup.status.success(), "{:?}", text(&backup));
+    let verify = env.agent(spy.path(), &["restore", "--verify"]).await;
+    assert!(verify.status.success(), "{:?}", text(&verify));
     let password = match shared::testing::server() {
         shared::testing::Server::Throwaway(c) => c.password().to_owned(),
         shared::testing::Server::External(url) => url.clone(),
     };
-    let argv = std::fs::read_to_string(spy.path().join("argv.txt")).unwrap();
-    let envs = std::fs::read_to_string(spy.path().join("env.txt")).unwrap();
-    assert!(argv.contains("--snapshot="), "{argv}");
-    assert!(!argv.contains(&password), "password on argv: {argv}");
-    assert!(!argv.contains("postgres://"));
-    assert!(!envs.contains(&password), "password in the environment");
-    assert!(
-        !envs.contains("DATABASE_URL"),
-        "our environment is not inherited"
-    );
-    assert!(envs.contains("PGPASSFILE=") && envs.contains("PGHOST="));
-    let passfile = std::fs::read_to_string(spy.path().join("passfile.txt")).unwrap();
-    assert!(passfile.starts_with("-rw-------"), "{passfile}");
-    let line = envs.lines().find(|l| l.starts_with("PGPASSFILE=")).unwrap();
-    assert!(
-        !std::path::Path::new(&line["PGPASSFILE=".len()..]).exists(),
-        "the password file is removed after the run"
-    );
-    let (stdout, stderr) = text(&out);
-    assert!(!stdout.contains(&password) && !stderr.contains(&password));
+    for tool in ["pg_dump", "pg_restore"] {
+        let read =
+            |ext: &str| std::fs::read_to_string(spy.path().join(format!("{tool}.{ext}"))).unwrap();
+        let (argv, envs, passfile) = (read("argv"), read("env"), read("passfile"));
+        assert!(
+            !argv.contains(&password),
+            "password on {tool}'s argv: {argv}"
+        );
+        assert!(!argv.contains("postgres://"), "{argv}");
+        assert!(
+            !envs.contains(&password),
+            "password in {tool}'s environment"
+        );
+        assert!(
+            !envs.contains("DATABASE_URL"),
+            "our environment is not inherited"
+        );
+        assert!(envs.contains("PGPASSFILE=") && envs.contains("PGHOST="));
+        assert!(passfile.starts_with("-rw-------"), "{passfile}");
+        let line = envs.lines().find(|l| l.starts_with("PGPASSFILE=")).unwrap();
+        assert!(
+            !std::path::Path::new(&line["PGPASSFILE=".len()..]).exists(),
+            "the password file is removed after the run"
+        );
+    }
+    let dump_argv = std::fs::read_to_string(spy.path().join("pg_dump.argv")).unwrap();
+    assert!(dump_argv.contains("--snapshot="), "{dump_argv}");
+    for out in [&backup, &verify] {
+        let (stdout, stderr) = text(out);
+        assert!(!stdout.contains(&password) && !stderr.contains(&password));
+    }
 }
 
 #[tokio::test]

@@ -145,3 +145,24 @@ pub fn fake_tools(real_bindir: &Path, script: &str) -> tempfile::TempDir {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     dir
 }
+
+/// A tools folder whose `pg_dump` and `pg_restore` record their argv (`<tool>.argv`), their
+/// environment (`<tool>.env`) and the mode of their `PGPASSFILE` (`<tool>.passfile`), then
+/// exec the real tool.
+pub fn spy_tools(real_bindir: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for tool in ["pg_dump", "pg_restore"] {
+        let path = dir.path().join(tool);
+        let body = format!(
+            "#!/bin/sh\nHERE={here}\nprintf '%s\\n' \"$@\" >> \"$HERE/{tool}.argv\"\n\
+             env >> \"$HERE/{tool}.env\"\n\
+             [ -n \"$PGPASSFILE\" ] && ls -l \"$PGPASSFILE\" >> \"$HERE/{tool}.passfile\"\n\
+             exec {real} \"$@\"\n",
+            here = dir.path().display(),
+            real = real_bindir.join(tool).display(),
+        );
+        std::fs::write(&path, body).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir
+}
