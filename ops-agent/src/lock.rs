@@ -1,5 +1,6 @@
-//! One backup-folder writer at a time: a non-blocking `flock` on `<backup_dir>/.lock`, held
-//! for the whole run and released by the kernel however the process ends.
+//! One run at a time: a non-blocking `flock` on `<backup_dir>/.lock` (backups and prunes) or
+//! `<backup_dir>/.verify.lock` (restore drills), held for the whole run and released by the
+//! kernel however the process ends.
 
 use std::fs::File;
 use std::path::Path;
@@ -16,8 +17,13 @@ pub struct FolderLock {
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     /// Another run holds it.
-    #[error("another backup run is in progress (lock {0} is held); not starting a second one")]
-    Busy(String),
+    #[error("another {what} is in progress (lock {path} is held); not starting a second one")]
+    Busy {
+        /// What kind of run holds it.
+        what: &'static str,
+        /// The lock file.
+        path: String,
+    },
     /// The lock file could not be opened or locked.
     #[error("cannot lock {path}: {source}")]
     Io {
@@ -29,10 +35,19 @@ pub enum LockError {
 }
 
 impl FolderLock {
-    /// Takes the lock without waiting, creating the folder and lock file when missing.
+    /// Takes the backup lock without waiting, creating the folder and lock file when missing.
     pub fn acquire(dir: &Path) -> anyhow::Result<Self> {
+        Self::acquire_named(dir, ".lock", "backup run")
+    }
+
+    /// Takes the restore-drill lock without waiting.
+    pub fn acquire_verify(dir: &Path) -> anyhow::Result<Self> {
+        Self::acquire_named(dir, ".verify.lock", "restore drill")
+    }
+
+    fn acquire_named(dir: &Path, name: &str, what: &'static str) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let path = dir.join(".lock");
+        let path = dir.join(name);
         let shown = path.display().to_string();
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -45,7 +60,7 @@ impl FolderLock {
             })?;
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => Ok(Self { _file: file }),
-            Err(fs4::TryLockError::WouldBlock) => Err(LockError::Busy(shown).into()),
+            Err(fs4::TryLockError::WouldBlock) => Err(LockError::Busy { what, path: shown }.into()),
             Err(fs4::TryLockError::Error(source)) => Err(LockError::Io {
                 path: shown,
                 source,
@@ -65,7 +80,12 @@ mod tests {
         let first = FolderLock::acquire(dir.path()).unwrap();
         let err = FolderLock::acquire(dir.path()).unwrap_err().to_string();
         assert!(err.contains("another backup run"), "{err}");
-        drop(first);
+        let drill = FolderLock::acquire_verify(dir.path()).unwrap();
+        let err = FolderLock::acquire_verify(dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("another restore drill"), "{err}");
+        drop((first, drill));
         assert!(FolderLock::acquire(dir.path()).is_ok());
     }
 }

@@ -5,6 +5,10 @@
 //! The daemon's `verify` job calls [`verify`]; `ops-agent restore --verify` does too.
 
 pub mod checks;
+mod scratch;
+mod target;
+
+pub use target::restore_into;
 
 use std::path::Path;
 use std::process::Stdio;
@@ -12,11 +16,11 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use secrecy::SecretString;
 use sqlx::{Connection, PgConnection};
 
 use crate::backup::{blank_status, redacted_reason};
 use crate::config::DbBackupArgs;
+use crate::lock::FolderLock;
 use crate::manifest::{self, BackupEntry};
 use crate::pgtools::{Credentials, PgTarget, PgTools, read_tail};
 use crate::status::{self, RunKind};
@@ -119,7 +123,11 @@ async fn verify_inner(
     backup_id: Option<&str>,
     clock: Instant,
 ) -> anyhow::Result<VerifyReport> {
-    let entry = manifest::find(&args.backup.backup_dir, backup_id)?;
+    let dir = &args.backup.backup_dir;
+    // One drill per folder at a time, so scratch databases of this folder's backups that
+    // exist now are leftovers of a killed drill.
+    let _lock = FolderLock::acquire_verify(dir)?;
+    let entry = manifest::find(dir, backup_id)?;
     let mut report = VerifyReport {
         backup_id: entry.id.clone(),
         passed: false,
@@ -131,32 +139,12 @@ async fn verify_inner(
     };
     if report.checks[0].passed {
         let source = PgTarget::from_url(&args.db.database_url, "DATABASE_URL")?;
-        let scratch = format!(
-            "ops_verify_{}_{:08x}",
-            entry.id.to_ascii_lowercase().replace('-', "_"),
-            rand::random::<u32>()
-        );
-        let admin = source.with_database("postgres");
-        let mut admin_conn = PgConnection::connect_with(&admin.options)
-            .await
-            .context("connecting to the maintenance database `postgres`")?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "CREATE DATABASE \"{scratch}\" TEMPLATE template0"
-        )))
-        .execute(&mut admin_conn)
-        .await
-        .with_context(|| format!("creating scratch database {scratch}"))?;
-        let target = source.with_database(&scratch);
+        let scratch = scratch::Scratch::create(&source, dir, &entry.id).await?;
         let tools = PgTools::new(args.backup.pg_bin_dir.as_deref());
-        let outcome = restore_and_check(&tools, &target, &entry, false).await;
-        let dropped = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)"
-        )))
-        .execute(&mut admin_conn)
-        .await;
-        let _ = admin_conn.close().await;
+        let outcome = restore_and_check(&tools, scratch.target(), &entry, false).await;
+        let dropped = scratch.drop_now().await;
         let timed = outcome?;
-        dropped.with_context(|| format!("dropping scratch database {scratch}"))?;
+        dropped?;
         report.checks.extend(timed.checks);
         report.restore_seconds = timed.restore_seconds;
         report.checks_seconds = timed.checks_seconds;
@@ -167,7 +155,7 @@ async fn verify_inner(
 }
 
 /// The dump's size and sha256 against its manifest.
-async fn checksum(entry: &BackupEntry) -> anyhow::Result<CheckResult> {
+pub(crate) async fn checksum(entry: &BackupEntry) -> anyhow::Result<CheckResult> {
     let path = entry.path.clone();
     let (size, sha) = tokio::task::spawn_blocking(move || manifest::hash_file(&path))
         .await?
@@ -190,14 +178,14 @@ async fn checksum(entry: &BackupEntry) -> anyhow::Result<CheckResult> {
 }
 
 /// The checks of one restore and how long its phases took.
-struct Timed {
-    checks: Vec<CheckResult>,
-    restore_seconds: f64,
-    checks_seconds: f64,
+pub(crate) struct Timed {
+    pub(crate) checks: Vec<CheckResult>,
+    pub(crate) restore_seconds: f64,
+    pub(crate) checks_seconds: f64,
 }
 
 /// pg_restore into `target`, then the checks on it.
-async fn restore_and_check(
+pub(crate) async fn restore_and_check(
     tools: &PgTools,
     target: &PgTarget,
     entry: &BackupEntry,
@@ -254,65 +242,4 @@ async fn run_pg_restore(
         bail!("pg_restore failed ({status}): {text}");
     }
     Ok(())
-}
-
-/// Restores `backup_id` (default: newest) into the database at `target_url` for real, then
-/// runs the checks on it. Refuses the source database itself, and a target holding tables
-/// unless `force` (which drops the objects the dump re-creates).
-pub async fn restore_into(
-    args: &DbBackupArgs,
-    target_url: &SecretString,
-    backup_id: Option<&str>,
-    force: bool,
-) -> anyhow::Result<VerifyReport> {
-    let clock = Instant::now();
-    let source = PgTarget::from_url(&args.db.database_url, "DATABASE_URL")?;
-    let target = PgTarget::from_url(target_url, "--target-url")?;
-    if source.same_database(&target) {
-        bail!(
-            "--target-url names the source database itself ({} on {}:{}); restore into another \
-             database, then switch bot-api's DATABASE_URL to it",
-            target.dbname,
-            target.host,
-            target.port
-        );
-    }
-    let entry = manifest::find(&args.backup.backup_dir, backup_id)?;
-    let sum = checksum(&entry).await?;
-    if !sum.passed {
-        bail!("backup {} is damaged: {}", entry.id, sum.detail);
-    }
-    let mut conn = PgConnection::connect_with(&target.options)
-        .await
-        .context("connecting to the target database")?;
-    let tables: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-         AND n.nspname NOT LIKE 'pg_toast%'",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .context("inspecting the target database")?;
-    let _ = conn.close().await;
-    if tables > 0 && !force {
-        bail!(
-            "target database {} is not empty ({tables} tables); restore into an empty database \
-             or pass --force to replace what the backup contains",
-            target.dbname
-        );
-    }
-    let tools = PgTools::new(args.backup.pg_bin_dir.as_deref());
-    let timed = restore_and_check(&tools, &target, &entry, tables > 0).await?;
-    let mut checks = vec![sum];
-    checks.extend(timed.checks);
-    tracing::info!(event = "restore_completed", backup_id = %entry.id, size_bytes = entry.size_bytes, duration_seconds = clock.elapsed().as_secs_f64(), "Backup restored into the target database");
-    Ok(VerifyReport {
-        backup_id: entry.id,
-        passed: checks.iter().all(|c| c.passed),
-        checks,
-        size_bytes: entry.size_bytes,
-        duration_seconds: clock.elapsed().as_secs_f64(),
-        restore_seconds: timed.restore_seconds,
-        checks_seconds: timed.checks_seconds,
-    })
 }

@@ -221,3 +221,38 @@ async fn the_checks_catch_overlaps_orphans_a_missing_constraint_and_lagging_sequ
         orphans.detail
     );
 }
+
+#[tokio::test]
+async fn a_drill_drops_scratch_databases_left_by_a_killed_drill_and_runs_alone() {
+    let env = seeded().await;
+    let m = ops_agent::backup::take(&env.args()).await.unwrap();
+    let stale = format!(
+        "ops_verify_{}_deadbeef",
+        m.id.to_ascii_lowercase().replace('-', "_")
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE \"{stale}\" TEMPLATE template0"
+    )))
+    .execute(&env.db.pool)
+    .await
+    .unwrap();
+
+    let held = ops_agent::lock::FolderLock::acquire_verify(env.dir.path()).unwrap();
+    let err = ops_agent::restore::verify(&env.args(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("another restore drill"),
+        "{err:#}"
+    );
+    drop(held);
+
+    let report = ops_agent::restore::verify(&env.args(), None).await.unwrap();
+    assert!(report.passed, "{}", report.render());
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname = $1")
+        .bind(&stale)
+        .fetch_one(&env.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the stale scratch database is dropped");
+}

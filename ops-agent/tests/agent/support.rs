@@ -101,7 +101,7 @@ impl Env {
         let mut v: Vec<String> = std::fs::read_dir(self.dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n != "status" && n != ".lock")
+            .filter(|n| n != "status" && n != ".lock" && n != ".verify.lock")
             .collect();
         v.sort();
         v
