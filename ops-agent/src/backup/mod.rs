@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::Utc;
-use secrecy::ExposeSecret;
 use sqlx::{Connection, PgConnection};
 
 pub use crate::manifest::Manifest;
@@ -51,16 +50,16 @@ pub async fn take(args: &DbBackupArgs) -> anyhow::Result<Manifest> {
                 backup_id: Some(m.id.clone()),
                 size_bytes: Some(m.size_bytes),
                 error: None,
-                ..blank_status(RunKind::Backup, started_at, duration_seconds)
+                ..RunStatus::unfinished(RunKind::Backup, started_at, duration_seconds)
             }
         }
         Err(e) => {
-            let reason = redacted_reason(args, e);
+            let reason = status::redacted_reason(&args.db.database_url, e);
             tracing::error!(event = "backup_failed", duration_seconds, reason = %reason, "Backup failed");
             RunStatus {
                 success: false,
                 error: Some(reason),
-                ..blank_status(RunKind::Backup, started_at, duration_seconds)
+                ..RunStatus::unfinished(RunKind::Backup, started_at, duration_seconds)
             }
         }
     };
@@ -72,40 +71,6 @@ pub async fn take(args: &DbBackupArgs) -> anyhow::Result<Manifest> {
         tracing::error!(event = "retention_failed", error = %format!("{e:#}"), "Retention after the backup failed; backups kept");
     }
     Ok(manifest)
-}
-
-/// A status record with the common fields filled in.
-pub(crate) fn blank_status(
-    kind: RunKind,
-    started_at: chrono::DateTime<Utc>,
-    duration_seconds: f64,
-) -> RunStatus {
-    RunStatus {
-        kind,
-        started_at,
-        finished_at: Utc::now(),
-        duration_seconds,
-        success: false,
-        backup_id: None,
-        size_bytes: None,
-        error: None,
-        last_success_at: None,
-        last_success_size_bytes: None,
-        last_success_duration_seconds: None,
-    }
-}
-
-/// The error chain as one line, with the database password masked should anything quote it.
-pub(crate) fn redacted_reason(args: &DbBackupArgs, e: &anyhow::Error) -> String {
-    let pw = PgTarget::from_url(&args.db.database_url, "DATABASE_URL")
-        .ok()
-        .and_then(|t| t.password().map(str::to_owned));
-    let redactor = shared::telemetry::redact::Redactor::new(pw);
-    let text = format!("{e:#}");
-    let url = args.db.database_url.expose_secret();
-    redactor
-        .redact_str(&text.replace(url, "[DATABASE_URL]"))
-        .into_owned()
 }
 
 async fn take_locked(args: &DbBackupArgs, clock: Instant) -> anyhow::Result<Manifest> {

@@ -18,12 +18,11 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use sqlx::{Connection, PgConnection};
 
-use crate::backup::{blank_status, redacted_reason};
 use crate::config::DbBackupArgs;
 use crate::lock::FolderLock;
 use crate::manifest::{self, BackupEntry};
 use crate::pgtools::{Credentials, PgTarget, PgTools, read_tail};
-use crate::status::{self, RunKind};
+use crate::status::{self, RunKind, RunStatus};
 
 /// One integrity check's result.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -85,7 +84,7 @@ pub async fn verify(args: &DbBackupArgs, backup_id: Option<&str>) -> anyhow::Res
     let clock = Instant::now();
     let result = verify_inner(args, backup_id, clock).await;
     let duration_seconds = clock.elapsed().as_secs_f64();
-    let mut status = blank_status(RunKind::Verify, started_at, duration_seconds);
+    let mut status = RunStatus::unfinished(RunKind::Verify, started_at, duration_seconds);
     match &result {
         Ok(r) if r.passed => {
             tracing::info!(event = "restore_verify_passed", backup_id = %r.backup_id, size_bytes = r.size_bytes, duration_seconds, "Restore drill passed");
@@ -103,7 +102,7 @@ pub async fn verify(args: &DbBackupArgs, backup_id: Option<&str>) -> anyhow::Res
             status.error = Some(reason);
         }
         Err(e) => {
-            let reason = redacted_reason(args, e);
+            let reason = status::redacted_reason(&args.db.database_url, e);
             tracing::error!(event = "restore_verify_failed", duration_seconds, reason = %reason, "Restore drill failed");
             status.error = Some(reason);
         }
