@@ -55,6 +55,39 @@ pub struct RunStatus {
     pub last_success_duration_seconds: Option<f64>,
 }
 
+impl RunStatus {
+    /// A failed run of `kind` that started at `started_at` and finishes now; callers set
+    /// `success` and the other fields they know.
+    pub fn unfinished(kind: RunKind, started_at: DateTime<Utc>, duration_seconds: f64) -> Self {
+        Self {
+            kind,
+            started_at,
+            finished_at: Utc::now(),
+            duration_seconds,
+            success: false,
+            backup_id: None,
+            size_bytes: None,
+            error: None,
+            last_success_at: None,
+            last_success_size_bytes: None,
+            last_success_duration_seconds: None,
+        }
+    }
+}
+
+/// A run's error chain as one line, with the database URL and its password masked should
+/// anything quote them: this text goes into the status file and the logs.
+pub fn redacted_reason(database_url: &secrecy::SecretString, e: &anyhow::Error) -> String {
+    use secrecy::ExposeSecret;
+    let url = database_url.expose_secret();
+    let pw = crate::pgtools::PgTarget::from_url(database_url, "DATABASE_URL")
+        .ok()
+        .and_then(|t| t.password().map(str::to_owned));
+    let redactor = shared::telemetry::redact::Redactor::new(pw);
+    let text = format!("{e:#}").replace(url, "[DATABASE_URL]");
+    redactor.redact_str(&text).into_owned()
+}
+
 /// Path of the status file of `kind` in `backup_dir`.
 pub fn path(backup_dir: &Path, kind: RunKind) -> PathBuf {
     backup_dir.join("status").join(kind.file_name())
@@ -129,5 +162,18 @@ mod tests {
         assert_eq!(s.last_success_at, DateTime::from_timestamp(1_000, 0));
         assert_eq!(read(dir.path(), RunKind::Backup).unwrap(), Some(s));
         assert!(read(dir.path(), RunKind::Verify).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_failure_reason_never_carries_the_database_url_or_password() {
+        let url = secrecy::SecretString::from("postgres://ops:s3cr3t-pw@db:5432/booking");
+        let e = anyhow::anyhow!("auth failed for s3cr3t-pw")
+            .context("connecting to postgres://ops:s3cr3t-pw@db:5432/booking");
+        let reason = redacted_reason(&url, &e);
+        assert!(!reason.contains("s3cr3t-pw"), "{reason}");
+        assert!(
+            reason.contains("[DATABASE_URL]") && reason.contains("auth failed"),
+            "{reason}"
+        );
     }
 }

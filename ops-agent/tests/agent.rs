@@ -6,12 +6,20 @@
 mod alerting;
 #[path = "agent/alertmanager.rs"]
 mod alertmanager;
+#[path = "agent/backup.rs"]
+mod backup;
+#[path = "agent/backup_support.rs"]
+mod backup_support;
 #[path = "agent/daemon.rs"]
 mod daemon;
 #[path = "agent/notify.rs"]
 mod notify;
 #[path = "agent/probe.rs"]
 mod probe;
+#[path = "agent/restore.rs"]
+mod restore;
+#[path = "agent/retention.rs"]
+mod retention;
 #[path = "agent/rules.rs"]
 mod rules;
 #[path = "agent/support.rs"]

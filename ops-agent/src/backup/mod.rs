@@ -1,20 +1,215 @@
-//! Taking a backup (TODO(backup)): pg_dump -Fc to a temporary name, fsync, sha256, manifest,
-//! atomic renames, status file, then retention.
+//! Taking a backup: `pg_dump -Fc` to a temporary name, fsync, size and sha256, a manifest,
+//! atomic renames (dump, then manifest = commit point), an fsync of the folder, the status file,
+//! then retention.
 //!
 //! The daemon's `backup` job calls [`take`]; `ops-agent backup` does too.
 
-use crate::config::DbBackupArgs;
+mod dump;
 
-/// What a completed backup's manifest says (TODO(backup): full manifest).
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Manifest {
-    pub id: String,
-    pub size_bytes: u64,
-    pub sha256: String,
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::Utc;
+use sqlx::{Connection, PgConnection};
+
+pub use crate::manifest::Manifest;
+pub use dump::COUNTED_TABLES;
+
+use crate::config::DbBackupArgs;
+use crate::lock::FolderLock;
+use crate::manifest::{self, TMP_PREFIX};
+use crate::pgtools::{PgTarget, PgTools, check_tool_not_older};
+use crate::status::{self, RunKind, RunStatus};
+
+/// Free space required beyond the last backup's size: a quarter more, at least 16 MiB.
+pub fn required_free_bytes(last_size_bytes: Option<u64>) -> u64 {
+    let last = last_size_bytes.unwrap_or(0);
+    last.saturating_add((last / 4).max(16 * 1024 * 1024))
 }
 
-/// Takes one backup now. Records the outcome in the status file whatever happens.
+/// Takes one backup now. Records the outcome in the status file whatever happens, logs
+/// `backup_completed` or `backup_failed`, and applies retention after a success.
 pub async fn take(args: &DbBackupArgs) -> anyhow::Result<Manifest> {
-    let _ = args;
-    anyhow::bail!("backup not implemented yet")
+    let started_at = Utc::now();
+    let clock = Instant::now();
+    let dir = &args.backup.backup_dir;
+    let result = take_locked(args, clock).await;
+    let duration_seconds = clock.elapsed().as_secs_f64();
+    let outcome = match &result {
+        Ok(m) => {
+            tracing::info!(
+                event = "backup_completed",
+                backup_id = %m.id,
+                size_bytes = m.size_bytes,
+                duration_seconds,
+                "Backup completed"
+            );
+            RunStatus {
+                success: true,
+                backup_id: Some(m.id.clone()),
+                size_bytes: Some(m.size_bytes),
+                error: None,
+                ..RunStatus::unfinished(RunKind::Backup, started_at, duration_seconds)
+            }
+        }
+        Err(e) => {
+            let reason = status::redacted_reason(&args.db.database_url, e);
+            tracing::error!(event = "backup_failed", duration_seconds, reason = %reason, "Backup failed");
+            RunStatus {
+                success: false,
+                error: Some(reason),
+                ..RunStatus::unfinished(RunKind::Backup, started_at, duration_seconds)
+            }
+        }
+    };
+    if let Err(e) = status::record(dir, outcome) {
+        tracing::error!(event = "status_write_failed", error = %format!("{e:#}"), "Cannot record the backup's outcome");
+    }
+    let manifest = result?;
+    if let Err(e) = crate::retention::prune(&args.backup, false).await {
+        tracing::error!(event = "retention_failed", error = %format!("{e:#}"), "Retention after the backup failed; backups kept");
+    }
+    Ok(manifest)
+}
+
+async fn take_locked(args: &DbBackupArgs, clock: Instant) -> anyhow::Result<Manifest> {
+    let dir = &args.backup.backup_dir;
+    let _lock = FolderLock::acquire(dir)?;
+    for name in manifest::remove_leftovers(dir)? {
+        tracing::warn!(event = "backup_leftover_removed", file = %name, "Removed a leftover of an interrupted run");
+    }
+    check_free_space(dir)?;
+
+    let target = PgTarget::from_url(&args.db.database_url, "DATABASE_URL")?;
+    let tools = PgTools::new(args.backup.pg_bin_dir.as_deref());
+    let (version, conn) = tokio::join!(
+        tools.version("pg_dump"),
+        PgConnection::connect_with(&target.options)
+    );
+    let (pg_dump_version, pg_dump_major) = version?;
+    let mut conn = conn.context("connecting to the database")?;
+    let server_version: String = sqlx::query_scalar("SHOW server_version")
+        .fetch_one(&mut conn)
+        .await
+        .context("reading server_version")?;
+    let version_num: String = sqlx::query_scalar("SHOW server_version_num")
+        .fetch_one(&mut conn)
+        .await
+        .context("reading server_version_num")?;
+    let version_num: u32 = version_num
+        .trim()
+        .parse()
+        .context("parsing server_version_num")?;
+    check_tool_not_older("pg_dump", pg_dump_major, version_num)?;
+
+    let created_at = Utc::now();
+    let id = manifest::new_id(created_at);
+    let mut guard = TempFiles::default();
+    let tmp_dump = dir.join(format!("{TMP_PREFIX}{id}.dump"));
+    guard.0.push(tmp_dump.clone());
+    phase("prepared", clock);
+    let facts = dump::dump_in_snapshot(&mut conn, &tools, &target, &tmp_dump).await?;
+    phase("dumped", clock);
+    let _ = conn.close().await;
+
+    let (size_bytes, sha256) = tokio::task::spawn_blocking({
+        let p = tmp_dump.clone();
+        move || -> anyhow::Result<(u64, String)> {
+            std::fs::File::open(&p)
+                .and_then(|f| f.sync_all())
+                .context("fsyncing the dump")?;
+            manifest::hash_file(&p).context("hashing the dump")
+        }
+    })
+    .await
+    .context("hashing task")??;
+
+    let m = Manifest {
+        id: id.clone(),
+        created_at,
+        database: target.dbname.clone(),
+        server_version,
+        pg_dump_version,
+        size_bytes,
+        sha256,
+        row_counts: facts.row_counts,
+        indexes: facts.indexes,
+        duration_seconds: clock.elapsed().as_secs_f64(),
+    };
+    phase("hashed", clock);
+    commit(dir, &m, &tmp_dump, &mut guard)?;
+    phase("committed", clock);
+    Ok(m)
+}
+
+/// Writes the manifest and renames both files into place, manifest last; then fsyncs the folder.
+fn commit(dir: &Path, m: &Manifest, tmp_dump: &Path, guard: &mut TempFiles) -> anyhow::Result<()> {
+    let tmp_manifest = dir.join(format!("{TMP_PREFIX}{}.manifest.json", m.id));
+    guard.0.push(tmp_manifest.clone());
+    {
+        let mut f = std::fs::File::create(&tmp_manifest).context("writing the manifest")?;
+        std::io::Write::write_all(&mut f, &serde_json::to_vec_pretty(m)?)
+            .context("writing the manifest")?;
+        f.sync_all().context("fsyncing the manifest")?;
+    }
+    let final_dump = manifest::dump_path(dir, &m.id);
+    std::fs::rename(tmp_dump, &final_dump).context("renaming the dump into place")?;
+    guard.0.push(final_dump);
+    std::fs::rename(&tmp_manifest, manifest::manifest_path(dir, &m.id))
+        .context("renaming the manifest into place")?;
+    guard.0.clear();
+    manifest::fsync_dir(dir).context("fsyncing the backup folder")?;
+    Ok(())
+}
+
+/// Where the time of a run goes (debug level), for comparing with a raw pg_dump.
+fn phase(phase: &'static str, clock: Instant) {
+    tracing::debug!(
+        event = "backup_phase",
+        phase,
+        elapsed_seconds = clock.elapsed().as_secs_f64(),
+        "Backup phase done"
+    );
+}
+
+fn check_free_space(dir: &Path) -> anyhow::Result<()> {
+    let last = manifest::list(dir)?.first().map(|e| e.size_bytes);
+    let available = fs4::available_space(dir)
+        .with_context(|| format!("reading free space of {}", dir.display()))?;
+    let needed = required_free_bytes(last);
+    if available < needed {
+        anyhow::bail!(
+            "not enough free space in {}: {available} bytes available, {needed} needed \
+             (last backup {} bytes plus margin)",
+            dir.display(),
+            last.unwrap_or(0)
+        );
+    }
+    Ok(())
+}
+
+/// Files of an unfinished run, removed on drop unless the run committed.
+#[derive(Debug, Default)]
+struct TempFiles(Vec<PathBuf>);
+
+impl Drop for TempFiles {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_space_margin_grows_with_the_last_backup() {
+        assert_eq!(required_free_bytes(None), 16 * 1024 * 1024);
+        assert_eq!(required_free_bytes(Some(1000)), 1000 + 16 * 1024 * 1024);
+        assert_eq!(required_free_bytes(Some(400 << 20)), 500 << 20);
+        assert_eq!(required_free_bytes(Some(u64::MAX)), u64::MAX);
+    }
 }

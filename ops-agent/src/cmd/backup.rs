@@ -1,13 +1,30 @@
-//! `ops-agent backup` (TODO: implement).
+//! `ops-agent backup`: one backup now, with its manifest; then retention.
 
 use std::process::ExitCode;
 
+use crate::config::DbBackupArgs;
+
 /// Options of `ops-agent backup`.
 #[derive(Debug, clap::Args)]
-pub struct Opts {}
+pub struct Opts {
+    #[command(flatten)]
+    pub args: DbBackupArgs,
 
-/// Runs `ops-agent backup`.
+    /// Print the manifest as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `ops-agent backup`: exit 0 on a complete backup.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    let _ = opts;
-    anyhow::bail!("not implemented yet")
+    let m = crate::backup::take(&opts.args).await?;
+    if opts.json {
+        println!("{}", serde_json::to_string(&m)?);
+    } else {
+        println!(
+            "backup {} complete: {} bytes, sha256 {}, {:.2} s",
+            m.id, m.size_bytes, m.sha256, m.duration_seconds
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,13 +1,61 @@
-//! `ops-agent restore` (TODO: implement).
+//! `ops-agent restore --verify` (a drill into a scratch database) and
+//! `ops-agent restore --target-url <url>` (a real restore).
 
 use std::process::ExitCode;
 
+use secrecy::SecretString;
+
+use crate::config::DbBackupArgs;
+
 /// Options of `ops-agent restore`.
 #[derive(Debug, clap::Args)]
-pub struct Opts {}
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["verify", "target_url"])))]
+pub struct Opts {
+    #[command(flatten)]
+    pub args: DbBackupArgs,
 
-/// Runs `ops-agent restore`.
+    /// Restore into a scratch database, run the integrity checks, drop it.
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Restore for real into this (empty) database.
+    #[arg(
+        long = "target-url",
+        env = "OPS_RESTORE_TARGET_URL",
+        hide_env_values = true
+    )]
+    pub target_url: Option<SecretString>,
+
+    /// Backup id to restore (default: the newest).
+    #[arg(long)]
+    pub backup: Option<String>,
+
+    /// With --target-url: restore even though the target holds tables (they are replaced).
+    #[arg(long, requires = "target_url")]
+    pub force: bool,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `ops-agent restore`: exit 0 only when every check passed.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    let _ = opts;
-    anyhow::bail!("not implemented yet")
+    let report = match &opts.target_url {
+        Some(url) if !opts.verify => {
+            crate::restore::restore_into(&opts.args, url, opts.backup.as_deref(), opts.force)
+                .await?
+        }
+        _ => crate::restore::verify(&opts.args, opts.backup.as_deref()).await?,
+    };
+    if opts.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", report.render());
+    }
+    Ok(if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -1,0 +1,155 @@
+//! One `pg_dump -Fc` run inside an exported snapshot, so the manifest's row counts describe
+//! exactly the rows in the dump.
+//!
+//! The snapshot's transaction stays open (on our connection) until pg_dump has finished: an
+//! exported snapshot lives only as long as the transaction that exported it.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sqlx::{Connection, PgConnection};
+
+use crate::pgtools::{Credentials, PgTarget, PgTools, read_tail};
+
+/// Tables whose row counts the manifest records and the drill compares.
+pub const COUNTED_TABLES: [&str; 4] = ["users", "masters", "bookings", "availability_blocks"];
+
+/// What the database told us while the snapshot was open.
+#[derive(Debug)]
+pub struct SnapshotFacts {
+    /// Row count per table of [`COUNTED_TABLES`].
+    pub row_counts: std::collections::BTreeMap<String, i64>,
+    /// Index names of the `public` schema.
+    pub indexes: Vec<String>,
+}
+
+/// Opens a REPEATABLE READ snapshot, records its facts, runs pg_dump into `out` with that
+/// snapshot, and closes the transaction. Fails on any non-zero exit of pg_dump.
+pub async fn dump_in_snapshot(
+    conn: &mut PgConnection,
+    tools: &PgTools,
+    target: &PgTarget,
+    out: &Path,
+) -> anyhow::Result<SnapshotFacts> {
+    let mut tx = conn
+        .begin()
+        .await
+        .context("opening the snapshot transaction")?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await
+        .context("setting REPEATABLE READ")?;
+    let snapshot: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
+        .fetch_one(&mut *tx)
+        .await
+        .context("exporting the snapshot")?;
+    // pg_dump runs while we count: both read the same exported snapshot, so the order does not
+    // matter and the counts cost no wall time.
+    let creds = Credentials::new(target)?;
+    let running = spawn_pg_dump(tools, target, &creds, &snapshot, out)?;
+    let mut row_counts = std::collections::BTreeMap::new();
+    for table in COUNTED_TABLES {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM public.{table}"
+        )))
+        .fetch_one(&mut *tx)
+        .await
+        .with_context(|| format!("counting rows of {table}"))?;
+        row_counts.insert(table.to_owned(), n);
+    }
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .context("listing indexes")?;
+
+    wait_pg_dump(running, out).await?;
+    tx.commit()
+        .await
+        .context("closing the snapshot transaction")?;
+    Ok(SnapshotFacts {
+        row_counts,
+        indexes,
+    })
+}
+
+/// A started pg_dump and the task collecting its stderr.
+struct Running {
+    child: tokio::process::Child,
+    stderr: tokio::task::JoinHandle<String>,
+}
+
+fn spawn_pg_dump(
+    tools: &PgTools,
+    target: &PgTarget,
+    creds: &Credentials,
+    snapshot: &str,
+    out: &Path,
+) -> anyhow::Result<Running> {
+    let mut child = tools
+        .command("pg_dump", target, creds)
+        .arg("--format=custom")
+        .arg("--no-password")
+        .arg(format!("--snapshot={snapshot}"))
+        .arg("--file")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting pg_dump (set PG_BIN_DIR to the folder holding it)")?;
+    let stderr = child.stderr.take().context("pg_dump's stderr")?;
+    Ok(Running {
+        child,
+        stderr: tokio::spawn(read_tail(stderr, 4096)),
+    })
+}
+
+/// Waits for pg_dump, drawing bytes written on a terminal; fails on any non-zero exit.
+async fn wait_pg_dump(running: Running, out: &Path) -> anyhow::Result<()> {
+    let Running {
+        mut child,
+        stderr: stderr_task,
+    } = running;
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} pg_dump: {bytes} written ({bytes_per_sec}, {elapsed})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    });
+    let status = loop {
+        tokio::select! {
+            status = child.wait() => break status.context("waiting for pg_dump")?,
+            () = tokio::time::sleep(Duration::from_millis(200)) => {
+                if let Some(bar) = &progress
+                    && let Ok(meta) = tokio::fs::metadata(out).await
+                {
+                    bar.set_position(meta.len());
+                    bar.tick();
+                }
+            }
+        }
+    };
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let stderr_text = stderr_task.await.unwrap_or_default();
+    if !status.success() {
+        let reason = match status.code() {
+            Some(code) => format!("pg_dump exited with status {code}"),
+            None => format!("pg_dump was killed ({status})"),
+        };
+        if stderr_text.is_empty() {
+            bail!("{reason}");
+        }
+        bail!("{reason}: {stderr_text}");
+    }
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! One run at a time: a non-blocking `flock` on `<backup_dir>/.lock` (backups and prunes) or
+//! `<backup_dir>/.verify.lock` (restore drills), held for the whole run and released by the
+//! kernel however the process ends.
+
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::Context;
+
+/// The held lock; released on drop.
+#[derive(Debug)]
+pub struct FolderLock {
+    _file: File,
+}
+
+/// Why the lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another run holds it.
+    #[error("another {what} is in progress (lock {path} is held); not starting a second one")]
+    Busy {
+        /// What kind of run holds it.
+        what: &'static str,
+        /// The lock file.
+        path: String,
+    },
+    /// The lock file could not be opened or locked.
+    #[error("cannot lock {path}: {source}")]
+    Io {
+        /// The lock file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+impl FolderLock {
+    /// Takes the backup lock without waiting, creating the folder and lock file when missing.
+    pub fn acquire(dir: &Path) -> anyhow::Result<Self> {
+        Self::acquire_named(dir, ".lock", "backup run")
+    }
+
+    /// Takes the restore-drill lock without waiting.
+    pub fn acquire_verify(dir: &Path) -> anyhow::Result<Self> {
+        Self::acquire_named(dir, ".verify.lock", "restore drill")
+    }
+
+    fn acquire_named(dir: &Path, name: &str, what: &'static str) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let path = dir.join(name);
+        let shown = path.display().to_string();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| LockError::Io {
+                path: shown.clone(),
+                source,
+            })?;
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => Ok(Self { _file: file }),
+            Err(fs4::TryLockError::WouldBlock) => Err(LockError::Busy { what, path: shown }.into()),
+            Err(fs4::TryLockError::Error(source)) => Err(LockError::Io {
+                path: shown,
+                source,
+            }
+            .into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = FolderLock::acquire(dir.path()).unwrap();
+        let err = FolderLock::acquire(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("another backup run"), "{err}");
+        let drill = FolderLock::acquire_verify(dir.path()).unwrap();
+        let err = FolderLock::acquire_verify(dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("another restore drill"), "{err}");
+        drop((first, drill));
+        assert!(FolderLock::acquire(dir.path()).is_ok());
+    }
+}

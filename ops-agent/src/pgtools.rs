@@ -1,0 +1,329 @@
+//! PostgreSQL client tools (`pg_dump`, `pg_restore`) as child processes, and the connection
+//! parameters they get.
+//!
+//! Credentials never reach a child's command line: host, port, user and database travel as
+//! `PGHOST`/`PGPORT`/`PGUSER`/`PGDATABASE`, the password through a 0600 `PGPASSFILE` in a
+//! private (0700) temporary folder that is removed when [`Credentials`] is dropped. Each child's
+//! environment is cleared first, so nothing else of ours (e.g. `DATABASE_URL`) leaks into it.
+
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
+
+/// Where one database lives, as the client tools need it (no password: see [`Credentials`]).
+#[derive(Debug, Clone)]
+pub struct PgTarget {
+    /// Host name, address or socket folder.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Role name.
+    pub user: String,
+    /// Database name.
+    pub dbname: String,
+    /// `PGSSLMODE` value.
+    pub sslmode: &'static str,
+    /// sqlx options for connecting from this process (password included, never printed).
+    pub options: PgConnectOptions,
+    password: Option<SecretString>,
+}
+
+impl PgTarget {
+    /// Parses a connection URL; errors never quote it.
+    pub fn from_url(url: &SecretString, setting: &str) -> anyhow::Result<Self> {
+        let options = url
+            .expose_secret()
+            .parse::<PgConnectOptions>()
+            .map_err(|_| anyhow::anyhow!("{setting} is not a valid PostgreSQL URL"))?;
+        let host = match options.get_socket() {
+            Some(dir) => dir.display().to_string(),
+            None => options.get_host().to_owned(),
+        };
+        let Some(dbname) = options.get_database().map(str::to_owned) else {
+            bail!("{setting} names no database (postgres://user@host:port/<database>)");
+        };
+        let sslmode = match options.get_ssl_mode() {
+            PgSslMode::Disable => "disable",
+            PgSslMode::Allow => "allow",
+            PgSslMode::Prefer => "prefer",
+            PgSslMode::Require => "require",
+            PgSslMode::VerifyCa => "verify-ca",
+            PgSslMode::VerifyFull => "verify-full",
+        };
+        Ok(Self {
+            host,
+            port: options.get_port(),
+            user: options.get_username().to_owned(),
+            dbname,
+            sslmode,
+            password: url_password(url.expose_secret()).map(SecretString::from),
+            options,
+        })
+    }
+
+    /// The same server and role, another database.
+    pub fn with_database(&self, dbname: &str) -> Self {
+        let mut t = self.clone();
+        t.dbname = dbname.to_owned();
+        t.options = t.options.database(dbname);
+        t
+    }
+
+    /// Whether both name the same database on the same server (loopback names are one host).
+    pub fn same_database(&self, other: &PgTarget) -> bool {
+        fn norm(h: &str) -> &str {
+            match h {
+                "localhost" | "127.0.0.1" | "::1" | "[::1]" => "localhost",
+                h => h,
+            }
+        }
+        norm(&self.host).eq_ignore_ascii_case(norm(&other.host))
+            && self.port == other.port
+            && self.dbname == other.dbname
+    }
+
+    /// The password, for redacting error messages.
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_ref().map(|p| p.expose_secret())
+    }
+}
+
+/// The percent-decoded password of a `postgres://user:password@host/db` URL.
+fn url_password(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next()?;
+    let creds = authority.rsplit_once('@')?.0;
+    let raw = creds.split_once(':')?.1;
+    Some(percent_decode(raw))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = s.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A private folder holding the 0600 password file of one run; removed on drop.
+#[derive(Debug)]
+pub struct Credentials {
+    dir: PathBuf,
+    passfile: Option<PathBuf>,
+}
+
+impl Credentials {
+    /// Writes `target`'s password (if any) into a fresh private folder.
+    pub fn new(target: &PgTarget) -> anyhow::Result<Self> {
+        let dir = std::env::temp_dir().join(format!(
+            "ops-agent-{}-{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&dir)
+            .with_context(|| format!("creating private folder {}", dir.display()))?;
+        let mut creds = Self {
+            dir,
+            passfile: None,
+        };
+        if let Some(pw) = target.password() {
+            let path = creds.dir.join("pgpass");
+            let line = format!("*:*:*:*:{}\n", pw.replace('\\', "\\\\").replace(':', "\\:"));
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .context("creating the password file")?;
+            std::io::Write::write_all(&mut f, line.as_bytes())
+                .context("writing the password file")?;
+            creds.passfile = Some(path);
+        }
+        Ok(creds)
+    }
+}
+
+impl Drop for Credentials {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Finds and runs the client tools.
+#[derive(Debug, Clone)]
+pub struct PgTools {
+    bin_dir: Option<PathBuf>,
+}
+
+impl PgTools {
+    /// Tools from `bin_dir` (`PG_BIN_DIR`), else from `PATH`.
+    pub fn new(bin_dir: Option<&Path>) -> Self {
+        Self {
+            bin_dir: bin_dir.map(Path::to_path_buf),
+        }
+    }
+
+    fn program(&self, name: &str) -> PathBuf {
+        match &self.bin_dir {
+            Some(d) => d.join(name),
+            None => PathBuf::from(name),
+        }
+    }
+
+    /// A command for `name` with a cleared environment: only `PATH`, the locale and the `PG*`
+    /// variables naming `target`. No argument carries a credential.
+    pub fn command(
+        &self,
+        name: &str,
+        target: &PgTarget,
+        creds: &Credentials,
+    ) -> tokio::process::Command {
+        let mut cmd = self.bare(name);
+        cmd.env("PGHOST", &target.host)
+            .env("PGPORT", target.port.to_string())
+            .env("PGUSER", &target.user)
+            .env("PGDATABASE", &target.dbname)
+            .env("PGSSLMODE", target.sslmode)
+            .env("PGAPPNAME", "ops-agent")
+            .env("PGCONNECT_TIMEOUT", "10");
+        match &creds.passfile {
+            Some(p) => cmd.env("PGPASSFILE", p),
+            None => cmd.env("PGPASSFILE", creds.dir.join("none")),
+        };
+        cmd
+    }
+
+    fn bare(&self, name: &str) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(self.program(name));
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("LC_ALL", "C.UTF-8")
+            .env("LANG", "C.UTF-8")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    /// `<name> --version`: the full version text and its major number.
+    pub async fn version(&self, name: &str) -> anyhow::Result<(String, u32)> {
+        let prog = self.program(name);
+        let out = self
+            .bare(name)
+            .arg("--version")
+            .output()
+            .await
+            .with_context(|| {
+                format!(
+                    "running {} --version (set PG_BIN_DIR to the folder holding it)",
+                    prog.display()
+                )
+            })?;
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if !out.status.success() {
+            bail!("{} --version failed ({})", prog.display(), out.status);
+        }
+        let major = parse_tool_major(&text)
+            .with_context(|| format!("cannot read a version in {name}'s answer {text:?}"))?;
+        Ok((text, major))
+    }
+}
+
+/// Major version in `pg_dump (PostgreSQL) 15.8 (Debian 15.8-1.pgdg120+1)` → 15.
+pub fn parse_tool_major(text: &str) -> Option<u32> {
+    let after = text.split_once(')').map_or(text, |(_, r)| r).trim_start();
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+/// Refuses a dump tool older than the server: it could miss objects or fail mid-dump.
+pub fn check_tool_not_older(
+    tool: &str,
+    tool_major: u32,
+    server_version_num: u32,
+) -> anyhow::Result<()> {
+    let server_major = server_version_num / 10_000;
+    if tool_major < server_major {
+        bail!(
+            "{tool} {tool_major} is older than the PostgreSQL server {server_major}; install the \
+             client tools of version {server_major} or newer and point PG_BIN_DIR at them"
+        );
+    }
+    Ok(())
+}
+
+/// Keeps the last `limit` bytes of a child's stderr, for the failure reason.
+pub async fn read_tail(mut r: impl tokio::io::AsyncRead + Unpin, limit: usize) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut tail = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = r.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        tail.extend_from_slice(&buf[..n]);
+        if tail.len() > limit {
+            tail.drain(..tail.len() - limit);
+        }
+    }
+    String::from_utf8_lossy(&tail).trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_major_versions_of_tool_banners() {
+        assert_eq!(
+            parse_tool_major("pg_dump (PostgreSQL) 15.8 (Debian 15.8-1)"),
+            Some(15)
+        );
+        assert_eq!(parse_tool_major("pg_restore (PostgreSQL) 9.6.24"), Some(9));
+        assert_eq!(parse_tool_major("garbage"), None);
+    }
+
+    #[test]
+    fn an_older_pg_dump_is_refused_with_both_versions_named() {
+        assert!(check_tool_not_older("pg_dump", 15, 150_008).is_ok());
+        assert!(check_tool_not_older("pg_dump", 16, 150_008).is_ok());
+        let err = check_tool_not_older("pg_dump", 14, 160_002)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("14") && err.contains("16"), "{err}");
+    }
+
+    #[test]
+    fn the_password_is_decoded_from_the_url() {
+        assert_eq!(
+            url_password("postgres://u:p%40ss@h:5/db").as_deref(),
+            Some("p@ss")
+        );
+        assert_eq!(url_password("postgres://u@h/db"), None);
+        assert_eq!(url_password("postgres://h/db"), None);
+    }
+
+    #[test]
+    fn loopback_names_are_the_same_server() {
+        let a = PgTarget::from_url(&"postgres://u:p@localhost:5432/app".into(), "X").unwrap();
+        let b = PgTarget::from_url(&"postgres://v@127.0.0.1:5432/app".into(), "X").unwrap();
+        assert!(a.same_database(&b));
+        assert!(!a.same_database(&b.with_database("other")));
+    }
+}
