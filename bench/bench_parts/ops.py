@@ -40,16 +40,16 @@ def run(cluster, work, quick, rows, data):
     rows.append({"n": 3, "what": "backup: ops-agent peak RSS (own process, pg_dump excluded)",
                  "figure": f"{peak_mib:.1f} MiB", "target": "≤ 32 MiB", "met": peak_mib <= 32})
 
-    checks = (ROOT / "bench/bench_parts/checks.sql").read_text()
     raw, agent = [], []
     for i in range(REPS):
         scratch = f"bench_raw_restore_{i}"
 
         def raw_restore():
             cluster.psql("postgres", f"CREATE DATABASE {scratch} TEMPLATE template0")
+            # The same pg_restore flags as the agent's (one transaction), so only its own work differs.
             subprocess.run([f"{cluster.bindir}/pg_restore", "--exit-on-error", "--no-owner", "--no-privileges",
-                            "-d", scratch, str(raw_file)], env=cluster.env(scratch), check=True, capture_output=True)
-            subprocess.run([f"{cluster.bindir}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", checks],
+                            "--single-transaction", "-d", scratch, str(raw_file)], env=cluster.env(scratch), check=True, capture_output=True)
+            subprocess.run([f"{cluster.bindir}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(ROOT / "bench/bench_parts/checks.sql")],
                            env=cluster.env(scratch), check=True, capture_output=True)
             cluster.psql("postgres", f"DROP DATABASE {scratch}")
 
