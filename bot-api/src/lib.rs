@@ -19,12 +19,16 @@
 //! - [`metrics`] — the Prometheus families of the contract, registered in one place.
 
 pub mod booking;
+pub mod browse;
 pub mod chat;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod effects;
 pub mod events;
 pub mod http;
+pub mod keyboards;
+pub mod masters;
 pub mod metrics;
 pub mod outbox;
 pub mod rbac;

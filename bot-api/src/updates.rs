@@ -1,26 +1,37 @@
-//! Where an update enters (TODO(bot-core): implement).
+//! Where an update enters.
 //!
 //! Contract used by the transports (webhook, polling, terminal chat):
 //! `process_update` opens one transaction, records `update_id` (a duplicate returns
 //! [`Outcome::Duplicate`] with no effect), applies the command, enqueues every reply and
 //! notification in the outbox, and commits. Only after the commit are the collected
 //! [`crate::events`] emitted (logs + metrics), so a rolled-back update counts nothing.
+//! The `bot_api_telegram_updates_total{outcome}` counter is the transport's job.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
+use crate::commands::{self, Command, Parsed};
 use crate::config::BookingRules;
+use crate::effects::{Effects, Event};
+use crate::events::access::RbacDeny;
+use crate::events::booking::BookingFailed;
 use crate::metrics::Metrics;
-use crate::telegram::types::Update;
+use crate::rbac::{self, Actor, Role};
+use crate::telegram::types::{Update, User};
+use crate::{booking, browse, masters, outbox, schedule};
 
 /// What the update handler needs.
 #[derive(Debug, Clone)]
 pub struct BotContext {
+    /// The database.
     pub pool: PgPool,
+    /// Booking rules from configuration.
     pub rules: BookingRules,
+    /// Telegram ids of admins (`BOT_ADMIN_IDS`).
     pub admins: Arc<HashSet<i64>>,
+    /// Where events are counted.
     pub metrics: Arc<Metrics>,
 }
 
@@ -38,12 +49,233 @@ pub enum Outcome {
 /// Why an update could not be processed; the transport answers 503 so Telegram retries.
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateError {
+    /// The database failed or was unreachable; nothing was committed.
     #[error("database unavailable: {0}")]
     Database(#[from] sqlx::Error),
 }
 
+/// The parts of an update the bot acts on.
+struct Input<'a> {
+    from: &'a User,
+    chat_id: i64,
+    text: &'a str,
+    callback_query_id: Option<&'a str>,
+}
+
+/// Picks out a private, human, textual message or button press; `None` for everything else.
+fn input(update: &Update) -> Option<Input<'_>> {
+    if let Some(m) = &update.message {
+        let from = m.from.as_ref().filter(|u| !u.is_bot)?;
+        if m.chat.kind != "private" {
+            return None;
+        }
+        return Some(Input {
+            from,
+            chat_id: m.chat.id,
+            text: m.text.as_deref()?,
+            callback_query_id: None,
+        });
+    }
+    let q = update.callback_query.as_ref()?;
+    if q.from.is_bot || q.message.as_ref().is_some_and(|m| m.chat.kind != "private") {
+        return None;
+    }
+    Some(Input {
+        from: &q.from,
+        // In a private chat the chat id is the user id.
+        chat_id: q.message.as_ref().map_or(q.from.id, |m| m.chat.id),
+        text: q.data.as_deref()?,
+        callback_query_id: Some(q.id.as_str()),
+    })
+}
+
 /// Processes one update exactly once.
 pub async fn process_update(ctx: &BotContext, update: &Update) -> Result<Outcome, UpdateError> {
-    let _ = (ctx, update);
-    Ok(Outcome::Ignored)
+    const RECORD: &str = "INSERT INTO processed_updates (update_id) VALUES ($1) \
+                          ON CONFLICT DO NOTHING RETURNING update_id";
+    let Some(input) = input(update) else {
+        // Autocommit: recording the id is the only effect.
+        let fresh: Option<i64> = sqlx::query_scalar(RECORD)
+            .bind(update.update_id)
+            .fetch_optional(&ctx.pool)
+            .await?;
+        return Ok(if fresh.is_some() {
+            Outcome::Ignored
+        } else {
+            Outcome::Duplicate
+        });
+    };
+    let mut tx = ctx.pool.begin().await?;
+    let fresh: Option<i64> = sqlx::query_scalar(RECORD)
+        .bind(update.update_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if fresh.is_none() {
+        return Ok(Outcome::Duplicate);
+    }
+    let actor = upsert_user(&mut tx, ctx, input.from, input.chat_id).await?;
+    let mut fx = Effects::new(input.chat_id, input.callback_query_id);
+    let parsed = if input.callback_query_id.is_some() {
+        commands::parse_callback(input.text)
+    } else {
+        commands::parse_text(input.text)
+    };
+    dispatch(ctx, &mut tx, &actor, parsed, &mut fx).await?;
+    outbox::enqueue(&mut tx, &fx.out).await?;
+    tx.commit().await?;
+    for e in &fx.events {
+        e.emit(&ctx.metrics);
+    }
+    Ok(Outcome::Processed)
+}
+
+/// Registers or refreshes the sender and computes their role, in one round trip. The row is
+/// only rewritten when something changed, so a regular user costs no write.
+async fn upsert_user(
+    conn: &mut PgConnection,
+    ctx: &BotContext,
+    from: &User,
+    chat_id: i64,
+) -> Result<Actor, sqlx::Error> {
+    let (user_id, master_id): (i64, Option<i64>) = sqlx::query_as(
+        "WITH ins AS ( \
+           INSERT INTO users (telegram_id, chat_id, username, first_name) \
+           VALUES ($1, $2, $3, $4) \
+           ON CONFLICT (telegram_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, \
+             username = EXCLUDED.username, first_name = EXCLUDED.first_name, updated_at = now() \
+           WHERE (users.chat_id, users.username, users.first_name) \
+             IS DISTINCT FROM (EXCLUDED.chat_id, EXCLUDED.username, EXCLUDED.first_name) \
+           RETURNING id), \
+         u AS (SELECT id FROM ins UNION ALL SELECT id FROM users WHERE telegram_id = $1 LIMIT 1) \
+         SELECT u.id, m.id FROM u LEFT JOIN masters m ON m.user_id = u.id AND m.active",
+    )
+    .bind(from.id)
+    .bind(chat_id)
+    .bind(from.username.as_deref())
+    .bind(from.first_name.as_str())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Actor {
+        user_id,
+        telegram_id: from.id,
+        chat_id,
+        role: Role::of(ctx.admins.contains(&from.id), master_id.is_some()),
+        master_id,
+    })
+}
+
+async fn dispatch(
+    ctx: &BotContext,
+    conn: &mut PgConnection,
+    actor: &Actor,
+    parsed: Parsed,
+    fx: &mut Effects,
+) -> Result<(), sqlx::Error> {
+    let name = match &parsed {
+        Parsed::NotACommand => {
+            fx.reply("I understand commands only. Send /help to see what you can do.");
+            return Ok(());
+        }
+        Parsed::Unknown => {
+            fx.reply("I do not know that command. Send /help to see what you can do.");
+            return Ok(());
+        }
+        Parsed::Command(c) => c.name(),
+        Parsed::Malformed(m) => m.command,
+    };
+    // Role before syntax: a client learns nothing about the form of master commands.
+    if let Err(denial) = rbac::authorize(actor, name) {
+        fx.event(Event::Deny(RbacDeny {
+            actor_telegram_id: actor.telegram_id,
+            role: actor.role.as_str(),
+            command: name,
+        }));
+        fx.reply(denial.message);
+        return Ok(());
+    }
+    let cmd = match parsed {
+        Parsed::Command(c) => c,
+        Parsed::Malformed(m) => {
+            if m.command == "book" {
+                fx.event(Event::Failed(BookingFailed {
+                    reason: "invalid_input",
+                    master_id: None,
+                    client_telegram_id: actor.telegram_id,
+                }));
+            }
+            fx.reply(m.reply());
+            return Ok(());
+        }
+        Parsed::NotACommand | Parsed::Unknown => return Ok(()),
+    };
+    run(ctx, conn, actor, cmd, fx).await
+}
+
+async fn run(
+    ctx: &BotContext,
+    conn: &mut PgConnection,
+    actor: &Actor,
+    cmd: Command,
+    fx: &mut Effects,
+) -> Result<(), sqlx::Error> {
+    let rules = &ctx.rules;
+    match cmd {
+        Command::Start => {
+            fx.reply(format!(
+                "Welcome! You are registered as {}.\n\n{}",
+                actor.role.as_str(),
+                help_text(actor)
+            ));
+            Ok(())
+        }
+        Command::Help => {
+            fx.reply(help_text(actor));
+            Ok(())
+        }
+        Command::Masters => browse::masters(conn, fx).await,
+        Command::PickDay { master_id } => browse::pick_day(conn, rules, master_id, fx).await,
+        Command::Slots { master_id, date } => browse::slots(conn, rules, master_id, date, fx).await,
+        Command::ConfirmPrompt {
+            master_id,
+            date,
+            time,
+        } => browse::confirm_prompt(conn, master_id, date, time, fx).await,
+        Command::Book {
+            master_id,
+            date,
+            time,
+        } => booking::book(conn, rules, actor, master_id, date, time, fx).await,
+        Command::My => browse::my(conn, actor, fx).await,
+        Command::Cancel { booking_id } => booking::cancel(conn, rules, actor, booking_id, fx).await,
+        Command::Agenda { date } => browse::agenda(conn, actor, date, fx).await,
+        Command::Hours { days, hours } => schedule::hours(conn, actor, days, hours, fx).await,
+        Command::Block { date, range } => schedule::block(conn, actor, date, range, fx).await,
+        Command::Blocks => schedule::blocks(conn, actor, fx).await,
+        Command::Unblock { block_id } => schedule::unblock(conn, actor, block_id, fx).await,
+        Command::Timezone { tz } => schedule::timezone(conn, actor, tz, fx).await,
+        Command::AddMaster { telegram_id, name } => {
+            masters::add_master(conn, rules, actor, telegram_id, &name, fx).await
+        }
+        Command::RemoveMaster { master_id } => {
+            masters::remove_master(conn, actor, master_id, fx).await
+        }
+    }
+}
+
+/// The commands `actor` may use, one per line.
+pub fn help_text(actor: &Actor) -> String {
+    let mut text = String::from("Commands you can use:");
+    for (name, usage) in commands::USAGE {
+        let needed = rbac::required_role(name);
+        let allowed = match needed {
+            Role::Client => true,
+            Role::Master => actor.master_id.is_some(),
+            Role::Admin => actor.role == Role::Admin,
+        };
+        if allowed {
+            text.push('\n');
+            text.push_str(usage);
+        }
+    }
+    text
 }

@@ -1,2 +1,17 @@
 //! bot-api integration tests (one binary): real PostgreSQL, a local Bot API stand-in.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "api/booking.rs"]
+mod booking;
+#[path = "api/concurrency.rs"]
+mod concurrency;
+#[path = "api/conversation.rs"]
+mod conversation;
+#[path = "api/domain_helpers.rs"]
+mod domain_helpers;
+#[path = "api/rbac.rs"]
+mod rbac;
+#[path = "api/schedule.rs"]
+mod schedule;
+#[path = "api/updates.rs"]
+mod updates;
