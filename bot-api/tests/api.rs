@@ -15,3 +15,7 @@ mod rbac;
 mod schedule;
 #[path = "api/updates.rs"]
 mod updates;
+#[path = "api/edge_helpers.rs"]
+mod edge_helpers;
+#[path = "api/webhook.rs"]
+mod webhook;

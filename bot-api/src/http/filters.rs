@@ -33,21 +33,22 @@ pub fn with_state(
 
 /// Every route, recovered and (unless observability is off) timed.
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let webhook = warp::post()
-        .and(warp::path!("telegram" / "webhook"))
+    // Path before method, so a wrong path is a 404 and a wrong method on a known path a 405.
+    let webhook = warp::path!("telegram" / "webhook")
+        .and(warp::post())
         .and(with_state(state.clone()))
         .and(authenticated(state.webhook_auth.clone()))
         .and(limited_body(MAX_BODY_BYTES))
         .and_then(handlers::webhook);
-    let health = warp::get()
-        .and(warp::path!("health"))
+    let health = warp::path!("health")
+        .and(warp::get())
         .and_then(handlers::health);
-    let ready = warp::get()
-        .and(warp::path!("ready"))
+    let ready = warp::path!("ready")
+        .and(warp::get())
         .and(with_state(state.clone()))
         .and_then(handlers::ready);
-    let metrics = warp::get()
-        .and(warp::path!("metrics"))
+    let metrics = warp::path!("metrics")
+        .and(warp::get())
         .and(with_state(state.clone()))
         .and_then(handlers::metrics);
     let recover_state = state.clone();
