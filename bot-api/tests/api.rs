@@ -9,13 +9,19 @@ mod concurrency;
 mod conversation;
 #[path = "api/domain_helpers.rs"]
 mod domain_helpers;
+#[path = "api/edge_helpers.rs"]
+mod edge_helpers;
+#[path = "api/health.rs"]
+mod health;
+#[path = "api/outbox.rs"]
+mod outbox;
+#[path = "api/polling.rs"]
+mod polling;
 #[path = "api/rbac.rs"]
 mod rbac;
 #[path = "api/schedule.rs"]
 mod schedule;
 #[path = "api/updates.rs"]
 mod updates;
-#[path = "api/edge_helpers.rs"]
-mod edge_helpers;
 #[path = "api/webhook.rs"]
 mod webhook;

@@ -267,9 +267,10 @@ pub async fn spawn_app_on(pool: &sqlx::PgPool, opts: AppOptions) -> TestApp {
     let ctx = context(pool);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let telegram = opts.telegram.as_ref().map(|base| {
-        BotApi::new(base, SecretString::from(TOKEN), Duration::from_secs(2)).unwrap()
-    });
+    let telegram = opts
+        .telegram
+        .as_ref()
+        .map(|base| BotApi::new(base, SecretString::from(TOKEN), Duration::from_secs(2)).unwrap());
     let auth = match opts.secret {
         Some(s) => WebhookAuth::Secret(SecretString::from(s)),
         None if telegram.is_none() => WebhookAuth::Open,
