@@ -13,12 +13,16 @@ mod domain_helpers;
 mod edge_helpers;
 #[path = "api/health.rs"]
 mod health;
+#[path = "api/metrics.rs"]
+mod metrics;
 #[path = "api/outbox.rs"]
 mod outbox;
 #[path = "api/polling.rs"]
 mod polling;
 #[path = "api/rbac.rs"]
 mod rbac;
+#[path = "api/scenario.rs"]
+mod scenario;
 #[path = "api/schedule.rs"]
 mod schedule;
 #[path = "api/updates.rs"]
