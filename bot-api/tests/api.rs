@@ -13,6 +13,8 @@ mod domain_helpers;
 mod edge_helpers;
 #[path = "api/health.rs"]
 mod health;
+#[path = "api/logs.rs"]
+mod logs;
 #[path = "api/metrics.rs"]
 mod metrics;
 #[path = "api/outbox.rs"]
