@@ -75,7 +75,7 @@ pub async fn book(
         Some(m) if m.active => m,
         _ => {
             let text = format!("There is no active master #{master_id}; see /masters.");
-            refuse(fx, actor, None, "master_not_found", text);
+            refuse(fx, actor, Some(master_id), "master_not_found", text);
             return Ok(());
         }
     };

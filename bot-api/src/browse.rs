@@ -77,6 +77,9 @@ pub async fn pick_day(
     Ok(())
 }
 
+/// Time buttons under one `/slots` reply, at most.
+const MAX_SLOT_BUTTONS: usize = 60;
+
 /// `/slots <master_id> [date]`: free slots of a day (default today in the master's zone).
 pub async fn slots(
     conn: &mut PgConnection,
@@ -132,7 +135,8 @@ pub async fn slots(
         )
     } else {
         let labels: Vec<String> = free.iter().map(|s| slots::local_time(tz, *s)).collect();
-        let times = free.iter().map(|s| {
+        // Telegram refuses keyboards of more than 100 buttons; the text lists every slot.
+        let times = free.iter().take(MAX_SLOT_BUTTONS).map(|s| {
             let t = s.with_timezone(&tz).time();
             button(
                 slots::local_time(tz, *s),
@@ -218,6 +222,9 @@ pub async fn my(
     Ok(())
 }
 
+/// One booking of the agenda: id, start, end, client's first name and username.
+type AgendaRow = (i64, DateTime<Utc>, DateTime<Utc>, String, Option<String>);
+
 /// `/agenda [date]`: the master's bookings of a day with prev/next buttons.
 pub async fn agenda(
     conn: &mut PgConnection,
@@ -236,7 +243,7 @@ pub async fn agenda(
     let tz = parse_tz(&tz);
     let date = date.unwrap_or_else(|| slots::today(tz, Utc::now()));
     let (from, to) = slots::day_bounds(date, tz);
-    let rows: Vec<(i64, DateTime<Utc>, DateTime<Utc>, String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<AgendaRow> = sqlx::query_as(
         "SELECT b.id, b.starts_at, b.ends_at, u.first_name, u.username FROM bookings b \
          JOIN users u ON u.id = b.client_id WHERE b.master_id = $1 AND b.status = 'confirmed' \
          AND b.starts_at < $3 AND b.ends_at > $2 ORDER BY b.starts_at",

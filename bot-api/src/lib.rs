@@ -18,6 +18,7 @@
 //! - [`events`] — each log event of the contract as a type whose `emit()` also moves its metric.
 //! - [`metrics`] — the Prometheus families of the contract, registered in one place.
 
+pub mod blocks;
 pub mod booking;
 pub mod browse;
 pub mod chat;

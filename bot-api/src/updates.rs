@@ -7,6 +7,7 @@
 //! [`crate::events`] emitted (logs + metrics), so a rolled-back update counts nothing.
 //! The `bot_api_telegram_updates_total{outcome}` counter is the transport's job.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use crate::events::booking::BookingFailed;
 use crate::metrics::Metrics;
 use crate::rbac::{self, Actor, Role};
 use crate::telegram::types::{Update, User};
-use crate::{booking, browse, masters, outbox, schedule};
+use crate::{blocks, booking, browse, masters, outbox, schedule};
 
 /// What the update handler needs.
 #[derive(Debug, Clone)]
@@ -60,6 +61,16 @@ struct Input<'a> {
     chat_id: i64,
     text: &'a str,
     callback_query_id: Option<&'a str>,
+}
+
+/// PostgreSQL text and jsonb cannot hold NUL; a NUL echoed into a reply would fail the
+/// update on every redelivery, so it is replaced on the way in.
+fn clean(s: &str) -> Cow<'_, str> {
+    if s.contains('\0') {
+        Cow::Owned(s.replace('\0', "\u{fffd}"))
+    } else {
+        Cow::Borrowed(s)
+    }
 }
 
 /// Picks out a private, human, textual message or button press; `None` for everything else.
@@ -106,19 +117,15 @@ pub async fn process_update(ctx: &BotContext, update: &Update) -> Result<Outcome
         });
     };
     let mut tx = ctx.pool.begin().await?;
-    let fresh: Option<i64> = sqlx::query_scalar(RECORD)
-        .bind(update.update_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if fresh.is_none() {
+    let Some(actor) = record_and_register(&mut tx, ctx, update.update_id, &input).await? else {
         return Ok(Outcome::Duplicate);
-    }
-    let actor = upsert_user(&mut tx, ctx, input.from, input.chat_id).await?;
+    };
     let mut fx = Effects::new(input.chat_id, input.callback_query_id);
+    let text = clean(input.text);
     let parsed = if input.callback_query_id.is_some() {
-        commands::parse_callback(input.text)
+        commands::parse_callback(&text)
     } else {
-        commands::parse_text(input.text)
+        commands::parse_text(&text)
     };
     dispatch(ctx, &mut tx, &actor, parsed, &mut fx).await?;
     outbox::enqueue(&mut tx, &fx.out).await?;
@@ -129,39 +136,55 @@ pub async fn process_update(ctx: &BotContext, update: &Update) -> Result<Outcome
     Ok(Outcome::Processed)
 }
 
-/// Registers or refreshes the sender and computes their role, in one round trip. The row is
-/// only rewritten when something changed, so a regular user costs no write.
-async fn upsert_user(
+/// Records `update_id` and registers or refreshes the sender, computing their role, in one
+/// round trip; `None` when the update was already processed. The user row is only rewritten
+/// when something changed, so a regular user costs no write; either way `ON CONFLICT DO
+/// UPDATE` locks it until the commit, which serialises one user's updates (the client's
+/// booking limit relies on that).
+async fn record_and_register(
     conn: &mut PgConnection,
     ctx: &BotContext,
-    from: &User,
-    chat_id: i64,
-) -> Result<Actor, sqlx::Error> {
-    let (user_id, master_id): (i64, Option<i64>) = sqlx::query_as(
-        "WITH ins AS ( \
+    update_id: i64,
+    input: &Input<'_>,
+) -> Result<Option<Actor>, sqlx::Error> {
+    let from = input.from;
+    let (fresh, user_id, master_id): (bool, Option<i64>, Option<i64>) = sqlx::query_as(
+        "WITH pu AS ( \
+           INSERT INTO processed_updates (update_id) VALUES ($5) \
+           ON CONFLICT DO NOTHING RETURNING update_id), \
+         ins AS ( \
            INSERT INTO users (telegram_id, chat_id, username, first_name) \
-           VALUES ($1, $2, $3, $4) \
+           SELECT $1::bigint, $2::bigint, $3::text, $4::text FROM pu \
            ON CONFLICT (telegram_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, \
              username = EXCLUDED.username, first_name = EXCLUDED.first_name, updated_at = now() \
            WHERE (users.chat_id, users.username, users.first_name) \
              IS DISTINCT FROM (EXCLUDED.chat_id, EXCLUDED.username, EXCLUDED.first_name) \
            RETURNING id), \
          u AS (SELECT id FROM ins UNION ALL SELECT id FROM users WHERE telegram_id = $1 LIMIT 1) \
-         SELECT u.id, m.id FROM u LEFT JOIN masters m ON m.user_id = u.id AND m.active",
+         SELECT EXISTS (SELECT 1 FROM pu), u.id, m.id FROM (SELECT 1) AS one \
+         LEFT JOIN u ON TRUE LEFT JOIN masters m ON m.user_id = u.id AND m.active",
     )
     .bind(from.id)
-    .bind(chat_id)
-    .bind(from.username.as_deref())
-    .bind(from.first_name.as_str())
+    .bind(input.chat_id)
+    .bind(from.username.as_deref().map(clean))
+    .bind(clean(&from.first_name))
+    .bind(update_id)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(Actor {
+    if !fresh {
+        return Ok(None);
+    }
+    // Fresh but no row: the user's first two updates raced and this statement's snapshot
+    // predates the other's insert. Failing makes the transport answer 503; the redelivery
+    // finds the row.
+    let user_id = user_id.ok_or(sqlx::Error::RowNotFound)?;
+    Ok(Some(Actor {
         user_id,
         telegram_id: from.id,
-        chat_id,
+        chat_id: input.chat_id,
         role: Role::of(ctx.admins.contains(&from.id), master_id.is_some()),
         master_id,
-    })
+    }))
 }
 
 async fn dispatch(
@@ -249,9 +272,9 @@ async fn run(
         Command::Cancel { booking_id } => booking::cancel(conn, rules, actor, booking_id, fx).await,
         Command::Agenda { date } => browse::agenda(conn, actor, date, fx).await,
         Command::Hours { days, hours } => schedule::hours(conn, actor, days, hours, fx).await,
-        Command::Block { date, range } => schedule::block(conn, actor, date, range, fx).await,
-        Command::Blocks => schedule::blocks(conn, actor, fx).await,
-        Command::Unblock { block_id } => schedule::unblock(conn, actor, block_id, fx).await,
+        Command::Block { date, range } => blocks::block(conn, actor, date, range, fx).await,
+        Command::Blocks => blocks::blocks(conn, actor, fx).await,
+        Command::Unblock { block_id } => blocks::unblock(conn, actor, block_id, fx).await,
         Command::Timezone { tz } => schedule::timezone(conn, actor, tz, fx).await,
         Command::AddMaster { telegram_id, name } => {
             masters::add_master(conn, rules, actor, telegram_id, &name, fx).await

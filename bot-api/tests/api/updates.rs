@@ -123,3 +123,32 @@ async fn every_button_press_is_answered_with_answer_callback_query() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_nul_character_in_input_cannot_wedge_an_update() {
+    let bot = bot().await;
+    let reply = bot.say(CLIENT, "/book 1 2030-01-01\0 10:00").await;
+    assert!(reply.contains("YYYY-MM-DD"), "{reply}");
+    let mut update = text_update(next_update_id(), OTHER, "/start");
+    update
+        .message
+        .as_mut()
+        .unwrap()
+        .from
+        .as_mut()
+        .unwrap()
+        .first_name = "A\0B".into();
+    assert_eq!(bot.process(&update).await, Outcome::Processed);
+}
+
+#[tokio::test]
+async fn a_database_failure_is_an_error_so_the_transport_answers_503() {
+    let bot = bot().await;
+    bot.db.pool.close().await;
+    let update = text_update(next_update_id(), CLIENT, "/start");
+    let result = bot_api::updates::process_update(&bot.ctx, &update).await;
+    assert!(matches!(
+        result,
+        Err(bot_api::updates::UpdateError::Database(_))
+    ));
+}
