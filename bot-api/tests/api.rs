@@ -3,6 +3,8 @@
 
 #[path = "api/booking.rs"]
 mod booking;
+#[path = "api/chat.rs"]
+mod chat;
 #[path = "api/concurrency.rs"]
 mod concurrency;
 #[path = "api/conversation.rs"]

@@ -234,8 +234,6 @@ pub fn fast_sender() -> SenderConfig {
 pub struct TestApp {
     /// Where it listens.
     pub addr: SocketAddr,
-    /// Its context (pool, metrics).
-    pub ctx: BotContext,
     /// HTTP client for requests to it.
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
@@ -280,12 +278,11 @@ pub async fn spawn_app_on(pool: &sqlx::PgPool, opts: AppOptions) -> TestApp {
     cfg.sender = opts.sender;
     cfg.polling.timeout_s = 1;
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(listener, ctx.clone(), cfg, async move {
+    let task = tokio::spawn(run(listener, ctx, cfg, async move {
         let _ = rx.await;
     }));
     TestApp {
         addr,
-        ctx,
         http: reqwest::Client::new(),
         stop: Some(tx),
         task: Some(task),
