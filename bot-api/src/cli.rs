@@ -1,11 +1,226 @@
-//! TODO(bot-edge): `serve`, `chat`, `migrate`.
+//! What each subcommand does: `serve` (migrate, then listen), `migrate`, `chat`.
+//!
+//! Webhook secret policy (see [`webhook_auth`]): with a bot token, webhook mode refuses to
+//! start without `TELEGRAM_WEBHOOK_SECRET`; offline (no token) the webhook takes requests
+//! without a secret header, for local trials.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::config::Cli;
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use shared::config::{DatabaseArgs, LogArgs};
+use sqlx::PgPool;
+
+use crate::config::{BotArgs, ChatArgs, Cli, Command, MigrateArgs, Mode, ServeArgs};
+use crate::events::service::DatabaseUnavailable;
+use crate::http::WebhookAuth;
+use crate::metrics::Metrics;
+use crate::server::{self, ServerConfig};
+use crate::telegram::client::BotApi;
+use crate::updates::BotContext;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let _ = cli;
-    anyhow::bail!("not implemented yet")
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    match cli.command {
+        Command::Serve(args) => runtime.block_on(serve(cli.log, args)),
+        Command::Migrate(args) => runtime.block_on(migrate(cli.log, args)),
+        Command::Chat(args) => runtime.block_on(chat(args)),
+    }?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Webhook authentication for this configuration, or why it cannot start.
+pub fn webhook_auth(
+    mode: Mode,
+    token: Option<&SecretString>,
+    secret: Option<&SecretString>,
+) -> anyhow::Result<WebhookAuth> {
+    match (secret, token) {
+        (Some(s), _) if s.expose_secret().is_empty() => {
+            anyhow::bail!("TELEGRAM_WEBHOOK_SECRET is set but empty")
+        }
+        (Some(s), _) => Ok(WebhookAuth::Secret(s.clone())),
+        (None, None) => Ok(WebhookAuth::Open),
+        (None, Some(_)) if mode == Mode::Webhook => anyhow::bail!(
+            "TELEGRAM_WEBHOOK_SECRET is required in webhook mode when TELEGRAM_BOT_TOKEN is set \
+             (without it anyone could post updates in the bot's name); set it, or use BOT_MODE=polling"
+        ),
+        (None, Some(_)) => Ok(WebhookAuth::Closed),
+    }
+}
+
+/// The password inside a `scheme://user:password@host/…` URL, if any (to register it with the
+/// log redactor as a literal secret, raw and percent-decoded).
+pub fn url_password(url: &str) -> Vec<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let Some((userinfo, _)) = authority.rsplit_once('@') else {
+        return Vec::new();
+    };
+    let Some((_, password)) = userinfo.split_once(':') else {
+        return Vec::new();
+    };
+    let mut out = vec![password.to_owned()];
+    let decoded = percent_decode(password);
+    if decoded != password {
+        out.push(decoded);
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(h) = s.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(h, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn secrets(args: &ServeArgs) -> Vec<String> {
+    let mut s = Vec::new();
+    if let Some(t) = &args.telegram.token {
+        s.push(t.expose_secret().to_owned());
+    }
+    if let Some(w) = &args.telegram.webhook_secret {
+        s.push(w.expose_secret().to_owned());
+    }
+    let url = args.db.database_url.expose_secret();
+    s.extend(url_password(url));
+    s.push(url.to_owned());
+    s
+}
+
+fn context(db: &DatabaseArgs, bot: &BotArgs) -> anyhow::Result<BotContext> {
+    Ok(BotContext {
+        pool: shared::db::pool(&db.database_url, db.max_connections)?,
+        rules: bot.rules.clone(),
+        admins: Arc::new(bot.admins()),
+        metrics: Arc::new(Metrics::new()),
+    })
+}
+
+/// Applies migrations, waiting (with a logged reason) while the database is unreachable.
+async fn migrate_when_reachable(pool: &PgPool) {
+    let mut delay = Duration::from_secs(1);
+    loop {
+        match shared::db::migrate(pool).await {
+            Ok(()) => return,
+            Err(e) => {
+                DatabaseUnavailable {
+                    during: "applying migrations at startup",
+                    error: &format!("{e:#}"),
+                    retry_in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                }
+                .emit();
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+async fn serve(log: LogArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let auth = webhook_auth(
+        args.mode,
+        args.telegram.token.as_ref(),
+        args.telegram.webhook_secret.as_ref(),
+    )?;
+    let mut log = log;
+    if args.observability_off {
+        // Benchmarks only: request and booking lines are info; warnings still show.
+        log.log_level = "warn".into();
+    }
+    let guard = shared::telemetry::init("bot-api", &log, secrets(&args))?;
+    let ctx = context(&args.db, &args.bot)?;
+    let telegram = match &args.telegram.token {
+        Some(token) => Some(BotApi::new(
+            &args.telegram.api_base,
+            token.clone(),
+            Duration::from_secs(10),
+        )?),
+        None => None,
+    };
+    migrate_when_reachable(&ctx.pool).await;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding BOT_API_LISTEN {}", args.listen))?;
+    let mut cfg = ServerConfig::new(args.mode, telegram, auth);
+    cfg.observability = !args.observability_off;
+    cfg.dropped_lines = guard.dropped_counter();
+    server::run(listener, ctx, cfg, shared::shutdown::signal()).await?;
+    drop(guard);
+    Ok(())
+}
+
+async fn migrate(log: LogArgs, args: MigrateArgs) -> anyhow::Result<()> {
+    let mut secrets = url_password(args.db.database_url.expose_secret());
+    secrets.push(args.db.database_url.expose_secret().to_owned());
+    let _guard = shared::telemetry::init("bot-api", &log, secrets)?;
+    let pool = shared::db::pool(&args.db.database_url, 1)?;
+    shared::db::migrate(&pool).await?;
+    tracing::info!(event = "migrations_applied", "Database migrations applied");
+    Ok(())
+}
+
+async fn chat(args: ChatArgs) -> anyhow::Result<()> {
+    // No log subscriber: the terminal is the conversation.
+    let ctx = context(&args.db, &args.bot)?;
+    shared::db::migrate(&ctx.pool).await?;
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    let mut stdout = std::io::stdout();
+    crate::chat::run(&ctx, args.as_user, stdin, &mut stdout).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_mode_with_a_token_needs_a_secret() {
+        let token = SecretString::from("1:x");
+        let secret = SecretString::from("s");
+        assert!(webhook_auth(Mode::Webhook, Some(&token), None).is_err());
+        assert!(matches!(
+            webhook_auth(Mode::Webhook, Some(&token), Some(&secret)).unwrap(),
+            WebhookAuth::Secret(_)
+        ));
+        assert!(matches!(
+            webhook_auth(Mode::Webhook, None, None).unwrap(),
+            WebhookAuth::Open
+        ));
+        assert!(matches!(
+            webhook_auth(Mode::Polling, Some(&token), None).unwrap(),
+            WebhookAuth::Closed
+        ));
+        let empty = SecretString::from("");
+        assert!(webhook_auth(Mode::Polling, None, Some(&empty)).is_err());
+    }
+
+    #[test]
+    fn the_url_password_is_found_raw_and_decoded() {
+        assert_eq!(
+            url_password("postgres://u:p%40ss@h:5432/db?x=1"),
+            vec!["p%40ss".to_owned(), "p@ss".to_owned()]
+        );
+        assert_eq!(url_password("postgres://u:pw@h/db"), vec!["pw".to_owned()]);
+        assert!(url_password("postgres://u@h/db").is_empty());
+        assert!(url_password("postgres://h/db").is_empty());
+    }
 }

@@ -3,6 +3,8 @@
 //! # Layout
 //! - [`config`] — every setting as a clap flag with an env fallback; booking rule defaults.
 //! - [`cli`] — what each subcommand (`serve`, `chat`, `migrate`) does.
+//! - [`server`] — `run(listener, ctx, cfg, shutdown)`: HTTP plus background tasks; the test seam.
+//! - [`chat`] — the terminal chat (offline trials through the same update handler).
 //! - [`http`] — warp routes — webhook, health, readiness, metrics — and the one rejection handler.
 //! - [`telegram`] — Bot API types, the HTTP client, long polling, the outbox sender.
 //! - [`updates`] — where an update enters: dedup by `update_id`, dispatch, replies, one commit.
@@ -19,6 +21,7 @@
 pub mod blocks;
 pub mod booking;
 pub mod browse;
+pub mod chat;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -32,6 +35,7 @@ pub mod outbox;
 pub mod rbac;
 pub mod reminders;
 pub mod schedule;
+pub mod server;
 pub mod slots;
 pub mod telegram;
 pub mod updates;

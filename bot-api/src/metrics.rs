@@ -6,6 +6,14 @@ use prometheus::{
     HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
 };
 
+/// The answers each route is expected to give, pre-set to 0: (route, method, statuses).
+pub const KNOWN_ANSWERS: &[(&str, &str, &[&str])] = &[
+    ("webhook", "POST", &["200", "400", "401", "413", "503"]),
+    ("health", "GET", &["200"]),
+    ("ready", "GET", &["200", "503"]),
+    ("metrics", "GET", &["200"]),
+    ("unmatched", "GET", &["404"]),
+];
 /// Route names used as the `route` label (`unmatched` for anything else).
 pub const ROUTES: &[&str] = &["webhook", "health", "ready", "metrics", "unmatched"];
 /// `outcome` of `bot_api_bookings_total`.
@@ -157,6 +165,12 @@ impl Metrics {
             Box::new(log_lines_dropped.clone()),
         ] {
             registry.register(c).expect("metric names are unique");
+        }
+        for (route, method, statuses) in KNOWN_ANSWERS {
+            http_duration.with_label_values(&[*route, *method]);
+            for status in *statuses {
+                http_requests.with_label_values(&[*route, *method, *status]);
+            }
         }
         for o in BOOKING_OUTCOMES {
             bookings.with_label_values(&[*o]);

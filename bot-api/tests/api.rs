@@ -3,15 +3,33 @@
 
 #[path = "api/booking.rs"]
 mod booking;
+#[path = "api/chat.rs"]
+mod chat;
 #[path = "api/concurrency.rs"]
 mod concurrency;
 #[path = "api/conversation.rs"]
 mod conversation;
 #[path = "api/domain_helpers.rs"]
 mod domain_helpers;
+#[path = "api/edge_helpers.rs"]
+mod edge_helpers;
+#[path = "api/health.rs"]
+mod health;
+#[path = "api/logs.rs"]
+mod logs;
+#[path = "api/metrics.rs"]
+mod metrics;
+#[path = "api/outbox.rs"]
+mod outbox;
+#[path = "api/polling.rs"]
+mod polling;
 #[path = "api/rbac.rs"]
 mod rbac;
+#[path = "api/scenario.rs"]
+mod scenario;
 #[path = "api/schedule.rs"]
 mod schedule;
 #[path = "api/updates.rs"]
 mod updates;
+#[path = "api/webhook.rs"]
+mod webhook;

@@ -1,1 +1,205 @@
-//! `service_started`, `webhook_rejected` (TODO(bot-edge)).
+//! Service-level events: `service_started`, `webhook_rejected`, update outcomes, database
+//! outages and outbox delivery problems. Each type's `emit()` writes the log line and moves
+//! its metric together, at the one place where the thing happens.
+
+use crate::metrics::Metrics;
+use crate::updates::Outcome;
+
+/// `service_started`: the service listens and its background tasks run.
+#[derive(Debug)]
+pub struct ServiceStarted<'a> {
+    /// Listen address.
+    pub listen: &'a str,
+    /// `webhook` or `polling`.
+    pub mode: &'a str,
+    /// True without a bot token: replies are kept in the outbox, nothing is sent.
+    pub offline: bool,
+}
+
+impl ServiceStarted<'_> {
+    /// Logs the event.
+    pub fn emit(&self) {
+        tracing::info!(
+            event = "service_started",
+            listen = self.listen,
+            mode = self.mode,
+            offline = self.offline,
+            version = env!("CARGO_PKG_VERSION"),
+            "bot-api started"
+        );
+    }
+}
+
+/// Why a webhook request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectReason {
+    /// The secret header is absent.
+    SecretMissing,
+    /// The secret header does not match.
+    SecretMismatch,
+    /// The body is not a Telegram update.
+    BadBody,
+    /// The body exceeds the size limit.
+    TooLarge,
+    /// The database is unavailable; Telegram will retry.
+    DatabaseUnavailable,
+}
+
+impl RejectReason {
+    /// The `reason` field value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SecretMissing => "secret_missing",
+            Self::SecretMismatch => "secret_mismatch",
+            Self::BadBody => "bad_body",
+            Self::TooLarge => "too_large",
+            Self::DatabaseUnavailable => "database_unavailable",
+        }
+    }
+}
+
+/// `webhook_rejected`: a webhook request answered with an error status.
+#[derive(Debug)]
+pub struct WebhookRejected<'a> {
+    /// Why.
+    pub reason: RejectReason,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// A short explanation (never the body, never the header value).
+    pub detail: &'a str,
+}
+
+impl WebhookRejected<'_> {
+    /// Logs the event and counts the update as `rejected` (or `error` for an outage).
+    pub fn emit(&self, metrics: &Metrics) {
+        let outcome = match self.reason {
+            RejectReason::DatabaseUnavailable => "error",
+            _ => "rejected",
+        };
+        metrics.telegram_updates.with_label_values(&[outcome]).inc();
+        tracing::warn!(
+            event = "webhook_rejected",
+            reason = self.reason.as_str(),
+            status = self.status,
+            detail = self.detail,
+            "Webhook request rejected"
+        );
+    }
+}
+
+/// An update handled by the update handler (any transport).
+#[derive(Debug)]
+pub struct UpdateHandled {
+    /// The update's id.
+    pub update_id: i64,
+    /// What happened.
+    pub outcome: Outcome,
+    /// `webhook`, `polling` or `chat`.
+    pub transport: &'static str,
+}
+
+impl UpdateHandled {
+    /// The `outcome` label value.
+    pub fn label(outcome: Outcome) -> &'static str {
+        match outcome {
+            Outcome::Processed => "processed",
+            Outcome::Duplicate => "duplicate",
+            Outcome::Ignored => "ignored",
+        }
+    }
+
+    /// Counts the update and logs it at debug level (per-update info lines would double the
+    /// log volume of the booking events themselves).
+    pub fn emit(&self, metrics: &Metrics) {
+        let outcome = Self::label(self.outcome);
+        metrics.telegram_updates.with_label_values(&[outcome]).inc();
+        tracing::debug!(
+            event = "update_handled",
+            update_id = self.update_id,
+            outcome,
+            transport = self.transport,
+            "Update handled"
+        );
+    }
+}
+
+/// `database_unavailable`: a loop waits for the database.
+#[derive(Debug)]
+pub struct DatabaseUnavailable<'a> {
+    /// What was being attempted.
+    pub during: &'a str,
+    /// The error text (sqlx errors do not carry the URL; the formatter redacts regardless).
+    pub error: &'a str,
+    /// Delay before the next attempt.
+    pub retry_in_ms: u64,
+}
+
+impl DatabaseUnavailable<'_> {
+    /// Logs the event.
+    pub fn emit(&self) {
+        tracing::warn!(
+            event = "database_unavailable",
+            during = self.during,
+            error = self.error,
+            retry_in_ms = self.retry_in_ms,
+            "Database unavailable; retrying"
+        );
+    }
+}
+
+/// `outbox_retry`: a message stays pending after a 429, 5xx or timeout.
+#[derive(Debug)]
+pub struct OutboxRetry<'a> {
+    /// Outbox row id.
+    pub outbox_id: i64,
+    /// Bot API method.
+    pub method: &'a str,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Delay before the next attempt.
+    pub retry_in_ms: u64,
+    /// Telegram's answer or the transport error (URL stripped).
+    pub reason: &'a str,
+}
+
+impl OutboxRetry<'_> {
+    /// Logs the event.
+    pub fn emit(&self) {
+        tracing::warn!(
+            event = "outbox_retry",
+            outbox_id = self.outbox_id,
+            method = self.method,
+            attempts = self.attempts,
+            retry_in_ms = self.retry_in_ms,
+            reason = self.reason,
+            "Telegram call failed; will retry"
+        );
+    }
+}
+
+/// `outbox_gave_up`: a message will never be sent (400, 403, or too many failures).
+#[derive(Debug)]
+pub struct OutboxGaveUp<'a> {
+    /// Outbox row id.
+    pub outbox_id: i64,
+    /// Bot API method.
+    pub method: &'a str,
+    /// Attempts made.
+    pub attempts: i32,
+    /// Why.
+    pub reason: &'a str,
+}
+
+impl OutboxGaveUp<'_> {
+    /// Logs the event.
+    pub fn emit(&self) {
+        tracing::error!(
+            event = "outbox_gave_up",
+            outbox_id = self.outbox_id,
+            method = self.method,
+            attempts = self.attempts,
+            reason = self.reason,
+            "Telegram refused a message; giving up"
+        );
+    }
+}

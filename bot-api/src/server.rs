@@ -1,0 +1,157 @@
+//! The seam between `main` and the tests: [`run`] serves HTTP on a given listener and runs
+//! the background tasks (outbox sender, long polling, reminder sweep) until `shutdown`
+//! resolves, then drains in-flight requests and stops the tasks.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use shared::telemetry::DroppedLines;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+use crate::config::Mode;
+use crate::events::service::{DatabaseUnavailable, ServiceStarted};
+use crate::http::{AppState, WebhookAuth};
+use crate::telegram::client::BotApi;
+use crate::telegram::polling::{self, PollConfig};
+use crate::telegram::sender::{self, SenderConfig};
+use crate::updates::BotContext;
+
+/// Everything [`run`] needs besides the listener and the update handler's context.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// How updates arrive.
+    pub mode: Mode,
+    /// The Bot API client; `None` is offline mode (replies stay in the outbox).
+    pub telegram: Option<BotApi>,
+    /// Webhook authentication.
+    pub webhook_auth: WebhookAuth,
+    /// False with `--observability-off`.
+    pub observability: bool,
+    /// Outbox sender tunables.
+    pub sender: SenderConfig,
+    /// Long-poll tunables.
+    pub polling: PollConfig,
+    /// How often the reminder sweep runs.
+    pub reminder_every: Duration,
+    /// The log writer's dropped-lines counter.
+    pub dropped_lines: DroppedLines,
+}
+
+impl ServerConfig {
+    /// Defaults for `mode` with an optional client and webhook authentication.
+    pub fn new(mode: Mode, telegram: Option<BotApi>, webhook_auth: WebhookAuth) -> Self {
+        Self {
+            mode,
+            telegram,
+            webhook_auth,
+            observability: true,
+            sender: SenderConfig::default(),
+            polling: PollConfig::default(),
+            reminder_every: Duration::from_secs(60),
+            dropped_lines: DroppedLines::default(),
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn run(
+    listener: TcpListener,
+    ctx: BotContext,
+    cfg: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let wake = Arc::new(Notify::new());
+    let listen = listener.local_addr()?.to_string();
+    let state = AppState {
+        ctx: ctx.clone(),
+        webhook_auth: cfg.webhook_auth.clone(),
+        observability: cfg.observability,
+        dropped_lines: cfg.dropped_lines.clone(),
+        wake_sender: wake.clone(),
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    if let Some(api) = cfg.telegram.clone() {
+        tasks.spawn(sender::run(
+            ctx.pool.clone(),
+            api.clone(),
+            cfg.sender.clone(),
+            ctx.metrics.clone(),
+            wake.clone(),
+            stop_rx.clone(),
+        ));
+        if cfg.mode == Mode::Polling {
+            tasks.spawn(polling::run(
+                ctx.clone(),
+                api,
+                cfg.polling.clone(),
+                wake.clone(),
+                stop_rx.clone(),
+            ));
+        }
+    } else if cfg.mode == Mode::Polling {
+        tracing::warn!(
+            event = "polling_disabled",
+            "Polling mode needs TELEGRAM_BOT_TOKEN; running offline (webhook route only)"
+        );
+    }
+    tasks.spawn(sweep_reminders(
+        ctx.clone(),
+        cfg.reminder_every,
+        wake.clone(),
+        stop_rx.clone(),
+    ));
+
+    ServiceStarted {
+        listen: &listen,
+        mode: match cfg.mode {
+            Mode::Webhook => "webhook",
+            Mode::Polling => "polling",
+        },
+        offline: cfg.telegram.is_none(),
+    }
+    .emit();
+
+    let routes = crate::http::routes(state);
+    let mut http_stop = stop_rx.clone();
+    let server = warp::serve(routes)
+        .incoming(listener)
+        .graceful(async move {
+            let _ = http_stop.wait_for(|s| *s).await;
+        })
+        .run();
+    let server = tokio::spawn(server);
+    shutdown.await;
+    tracing::info!(event = "service_stopping", "Shutting down");
+    let _ = stop_tx.send(true);
+    let _ = server.await;
+    while tasks.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// Runs [`crate::reminders::sweep`] every `every` until shutdown.
+async fn sweep_reminders(
+    ctx: BotContext,
+    every: Duration,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    while !*stop.borrow() {
+        match crate::reminders::sweep(&ctx).await {
+            Ok(n) if n > 0 => wake.notify_waiters(),
+            Ok(_) => {}
+            Err(e) => DatabaseUnavailable {
+                during: "reminder sweep",
+                error: &e.to_string(),
+                retry_in_ms: u64::try_from(every.as_millis()).unwrap_or(u64::MAX),
+            }
+            .emit(),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}

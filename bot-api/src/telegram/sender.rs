@@ -1,0 +1,303 @@
+//! The outbox sender: drains `outbox` into the Bot API, one row per step.
+//!
+//! A step ([`try_send_next`]) claims the oldest due row with `FOR UPDATE SKIP LOCKED`, calls
+//! Telegram while holding the row lock, records the result and commits — so several bot-api
+//! processes on one database never send a message twice, and a crash mid-call leaves the row
+//! pending to be sent again after a restart. Rows of one chat go out in order, at most one per
+//! `per_chat_gap` (answers to button presses excepted); [`Pacer`] keeps each process under
+//! Telegram's overall limit. 429 waits `retry_after`; 5xx and timeouts back off exponentially;
+//! other 4xx (400, 403 "blocked by the user") give up with the reason in `last_error`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio::sync::{Mutex, Notify, watch};
+use tokio::time::Instant;
+
+use super::client::{ApiError, BotApi};
+use crate::events::service::{OutboxGaveUp, OutboxRetry};
+use crate::metrics::Metrics;
+
+/// Tunables of the sender; [`Default`] follows Telegram's published limits.
+#[derive(Debug, Clone)]
+pub struct SenderConfig {
+    /// Minimum time between two messages to one chat.
+    pub per_chat_gap: Duration,
+    /// Most messages per second overall (per process).
+    pub per_second: u32,
+    /// Attempts after which a temporary failure becomes permanent.
+    pub max_attempts: i32,
+    /// First retry delay after a 5xx or timeout; doubled each attempt.
+    pub backoff_base: Duration,
+    /// Longest retry delay.
+    pub backoff_max: Duration,
+    /// Concurrent sending loops in this process.
+    pub workers: usize,
+    /// How often an idle loop looks for rows enqueued by other processes.
+    pub idle_poll: Duration,
+}
+
+impl Default for SenderConfig {
+    fn default() -> Self {
+        Self {
+            per_chat_gap: Duration::from_secs(1),
+            per_second: 30,
+            max_attempts: 10,
+            backoff_base: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(300),
+            workers: 4,
+            idle_poll: Duration::from_millis(250),
+        }
+    }
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Nothing was due.
+    Empty,
+    /// The row was delivered.
+    Sent { id: i64 },
+    /// The row stays pending until `after` from now.
+    RetryLater { id: i64, after: Duration },
+    /// The row was given up (`status = 'failed'`).
+    GaveUp { id: i64 },
+}
+
+/// Spaces calls so a process stays under `per_second` overall.
+#[derive(Debug)]
+pub struct Pacer {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    /// A pacer allowing `per_second` calls per second.
+    pub fn new(per_second: u32) -> Self {
+        Self {
+            interval: Duration::from_secs(1) / per_second.max(1),
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits for this caller's slot.
+    pub async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// Delay before retry number `attempts` (1-based) of a temporary failure.
+pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
+    let exp = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(20);
+    base.saturating_mul(1u32 << exp).min(max)
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    method: String,
+    payload: Value,
+    attempts: i32,
+}
+
+const CLAIM: &str = "\
+SELECT o.id, o.method, o.payload, o.attempts FROM outbox o
+WHERE o.status = 'pending' AND o.not_before <= now()
+  AND NOT EXISTS (SELECT 1 FROM outbox e
+                  WHERE e.chat_id = o.chat_id AND e.status = 'pending' AND e.id < o.id)
+  AND (o.method = 'answerCallbackQuery' OR NOT EXISTS (
+        SELECT 1 FROM outbox s
+        WHERE s.chat_id = o.chat_id AND s.status = 'sent' AND s.method <> 'answerCallbackQuery'
+          AND s.sent_at > clock_timestamp() - make_interval(secs => $1)))
+ORDER BY o.not_before, o.id
+LIMIT 1
+FOR UPDATE OF o SKIP LOCKED";
+
+/// One step: claim the next due row, send it, record the result. Database errors are
+/// returned (the row stays pending); Telegram's answers are recorded on the row.
+pub async fn try_send_next(
+    pool: &PgPool,
+    api: &BotApi,
+    cfg: &SenderConfig,
+    pacer: &Pacer,
+) -> Result<SendOutcome, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let row: Option<Row> = sqlx::query_as(CLAIM)
+        .bind(cfg.per_chat_gap.as_secs_f64())
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(row) = row else {
+        tx.commit().await?;
+        return Ok(SendOutcome::Empty);
+    };
+    pacer.wait().await;
+    let attempts = row.attempts.saturating_add(1);
+    let outcome = match api.call(&row.method, &row.payload, None).await {
+        Ok(_) => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'sent', sent_at = clock_timestamp(), \
+                 attempts = $2, last_error = NULL WHERE id = $1",
+            )
+            .bind(row.id)
+            .bind(attempts)
+            .execute(&mut *tx)
+            .await?;
+            SendOutcome::Sent { id: row.id }
+        }
+        Err(err) => {
+            let retry = match &err {
+                ApiError::RetryAfter { retry_after_s } => {
+                    Some(Duration::from_secs((*retry_after_s).min(3600)))
+                }
+                ApiError::Temporary(_) if attempts < cfg.max_attempts => {
+                    Some(backoff(attempts, cfg.backoff_base, cfg.backoff_max))
+                }
+                _ => None,
+            };
+            let reason = err.to_string();
+            match retry {
+                Some(after) => {
+                    sqlx::query(
+                        "UPDATE outbox SET attempts = $2, last_error = $3, \
+                         not_before = clock_timestamp() + make_interval(secs => $4) WHERE id = $1",
+                    )
+                    .bind(row.id)
+                    .bind(attempts)
+                    .bind(&reason)
+                    .bind(after.as_secs_f64())
+                    .execute(&mut *tx)
+                    .await?;
+                    OutboxRetry {
+                        outbox_id: row.id,
+                        method: &row.method,
+                        attempts,
+                        retry_in_ms: u64::try_from(after.as_millis()).unwrap_or(u64::MAX),
+                        reason: &reason,
+                    }
+                    .emit();
+                    SendOutcome::RetryLater { id: row.id, after }
+                }
+                None => {
+                    sqlx::query(
+                        "UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3 \
+                         WHERE id = $1",
+                    )
+                    .bind(row.id)
+                    .bind(attempts)
+                    .bind(&reason)
+                    .execute(&mut *tx)
+                    .await?;
+                    OutboxGaveUp {
+                        outbox_id: row.id,
+                        method: &row.method,
+                        attempts,
+                        reason: &reason,
+                    }
+                    .emit();
+                    SendOutcome::GaveUp { id: row.id }
+                }
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Number of pending rows (for `bot_api_outbox_pending`).
+pub async fn pending(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE status = 'pending'")
+        .fetch_one(pool)
+        .await
+}
+
+/// Runs `cfg.workers` sending loops until `shutdown` turns true. `wake` is notified when an
+/// update of this process enqueued replies, so they leave without waiting for a poll.
+pub async fn run(
+    pool: PgPool,
+    api: BotApi,
+    cfg: SenderConfig,
+    metrics: Arc<Metrics>,
+    wake: Arc<Notify>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let pacer = Arc::new(Pacer::new(cfg.per_second));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..cfg.workers.max(1) {
+        let (pool, api, cfg, wake, pacer) = (
+            pool.clone(),
+            api.clone(),
+            cfg.clone(),
+            wake.clone(),
+            pacer.clone(),
+        );
+        let mut shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            while !*shutdown.borrow() {
+                let idle = match try_send_next(&pool, &api, &cfg, &pacer).await {
+                    Ok(SendOutcome::Empty) => cfg.idle_poll,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        tracing::warn!(event = "outbox_unavailable", error = %e, "Outbox sender cannot reach the database; retrying");
+                        Duration::from_secs(1)
+                    }
+                };
+                tokio::select! {
+                    () = wake.notified() => {}
+                    () = tokio::time::sleep(idle) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        });
+    }
+    let mut shutdown_gauge = shutdown.clone();
+    tasks.spawn(async move {
+        while !*shutdown_gauge.borrow() {
+            if let Ok(n) = pending(&pool).await {
+                metrics.outbox_pending.set(n);
+            }
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = shutdown_gauge.changed() => {}
+            }
+        }
+    });
+    while tasks.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_the_base_up_to_the_cap() {
+        let (b, m) = (Duration::from_secs(1), Duration::from_secs(300));
+        assert_eq!(backoff(1, b, m), Duration::from_secs(1));
+        assert_eq!(backoff(2, b, m), Duration::from_secs(2));
+        assert_eq!(backoff(5, b, m), Duration::from_secs(16));
+        assert_eq!(backoff(30, b, m), m);
+        assert_eq!(backoff(0, b, m), b);
+        assert_eq!(backoff(i32::MAX, b, m), m);
+    }
+
+    #[tokio::test]
+    async fn the_pacer_spaces_calls_by_its_interval() {
+        let p = Pacer::new(100);
+        let start = Instant::now();
+        for _ in 0..5 {
+            p.wait().await;
+        }
+        // Four intervals of 10 ms after the first, immediate, call.
+        assert!(start.elapsed() >= Duration::from_millis(40));
+        assert!(start.elapsed() < Duration::from_millis(400));
+    }
+}

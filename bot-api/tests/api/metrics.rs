@@ -1,0 +1,150 @@
+//! `/metrics`: content type, exact counter movements after a scripted set of bookings, and
+//! `promtool check metrics` on a real scrape.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::edge_helpers::{AppOptions, spawn_app};
+use crate::scenario::{self, Driver, PROCESSED, WEBHOOK_200};
+
+/// Every `*_total` sample of a scrape.
+fn counters(scrape: &str) -> BTreeMap<String, f64> {
+    scrape
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter(|(k, _)| k.split('{').next().unwrap().ends_with("_total"))
+        .map(|(k, v)| (k.to_owned(), v.parse().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn metrics_are_served_as_prometheus_text_0_0_4() {
+    let (app, _db) = spawn_app(AppOptions::default()).await;
+    let r = app.get("/metrics").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], shared::metrics::CONTENT_TYPE);
+    let body = r.text().await.unwrap();
+    for family in [
+        "bot_api_healthy",
+        "bot_api_http_requests_total",
+        "bot_api_http_request_duration_seconds",
+        "bot_api_bookings_total",
+        "bot_api_booking_failures_total",
+        "bot_api_booking_cancellations_total",
+        "bot_api_schedule_writes_total",
+        "bot_api_rbac_denials_total",
+        "bot_api_telegram_updates_total",
+        "bot_api_outbox_pending",
+        "bot_api_log_lines_dropped_total",
+    ] {
+        assert!(
+            body.contains(&format!("# TYPE {family} ")),
+            "{family} missing"
+        );
+    }
+    assert!(
+        body.contains(r#"le="0.05""#),
+        "no bucket boundary at the 50 ms target"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn each_counter_moves_by_exactly_what_the_scripted_bookings_did() {
+    let (app, db) = spawn_app(AppOptions::default()).await;
+    let before = counters(&app.scrape().await);
+    let d = Driver {
+        http: app.http.clone(),
+        base: app.url(""),
+        pool: &db.pool,
+    };
+    scenario::run(&d).await;
+    let after_text = app.scrape().await;
+    let _ = &after_text;
+    let after = counters(&after_text);
+
+    let expected: BTreeMap<&str, f64> = [
+        (r#"bot_api_bookings_total{outcome="success"}"#, 2.0),
+        (r#"bot_api_bookings_total{outcome="failure"}"#, 2.0),
+        (r#"bot_api_booking_failures_total{reason="taken"}"#, 1.0),
+        (r#"bot_api_booking_failures_total{reason="in_past"}"#, 1.0),
+        (r#"bot_api_booking_cancellations_total{by="client"}"#, 1.0),
+        (r#"bot_api_rbac_denials_total{command="agenda"}"#, 1.0),
+        (
+            r#"bot_api_schedule_writes_total{action="master_added",outcome="success"}"#,
+            1.0,
+        ),
+        (
+            r#"bot_api_schedule_writes_total{action="hours_set",outcome="success"}"#,
+            1.0,
+        ),
+        (
+            r#"bot_api_telegram_updates_total{outcome="processed"}"#,
+            PROCESSED as f64,
+        ),
+        (
+            r#"bot_api_telegram_updates_total{outcome="duplicate"}"#,
+            1.0,
+        ),
+        (r#"bot_api_telegram_updates_total{outcome="rejected"}"#, 1.0),
+        (
+            r#"bot_api_http_requests_total{method="POST",route="webhook",status="200"}"#,
+            WEBHOOK_200 as f64,
+        ),
+        (
+            r#"bot_api_http_requests_total{method="POST",route="webhook",status="401"}"#,
+            1.0,
+        ),
+        // The first scrape is counted once it has answered.
+        (
+            r#"bot_api_http_requests_total{method="GET",route="metrics",status="200"}"#,
+            1.0,
+        ),
+    ]
+    .into_iter()
+    .collect();
+
+    let mut moved = BTreeMap::new();
+    for (k, v) in &after {
+        let delta = v - before.get(k).copied().unwrap_or(0.0);
+        if delta != 0.0 {
+            moved.insert(k.as_str(), delta);
+        }
+    }
+    assert_eq!(moved, expected, "moved (left) vs expected (right)");
+    assert!(after_text.contains("bot_api_healthy 1"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn promtool_finds_nothing_in_a_real_scrape() {
+    let (app, db) = spawn_app(AppOptions::default()).await;
+    let d = Driver {
+        http: app.http.clone(),
+        base: app.url(""),
+        pool: &db.pool,
+    };
+    scenario::run(&d).await;
+    let _ = app.get("/nope").await;
+    let r = app.get("/metrics").await;
+    let body = r.bytes().await.unwrap();
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool must be installed (Debian package `prometheus`)");
+    child.stdin.take().unwrap().write_all(&body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let findings = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "promtool failed: {findings}");
+    assert!(findings.trim().is_empty(), "promtool findings:\n{findings}");
+    app.stop().await;
+}

@@ -1,0 +1,62 @@
+//! Long-polling mode: updates fetched with `getUpdates` go through the same handler, and the
+//! replies leave through the outbox.
+
+use std::time::Duration;
+
+use bot_api::config::Mode;
+
+use crate::edge_helpers::{AppOptions, StandIn, spawn_app, text, uid};
+
+#[tokio::test]
+async fn polling_mode_receives_updates_from_get_updates_and_replies() {
+    let tg = StandIn::start().await;
+    let id = uid();
+    tg.push_update(text(id, 3131, "/start"));
+    let (app, db) = spawn_app(AppOptions {
+        telegram: Some(tg.base.clone()),
+        mode: Mode::Polling,
+        ..AppOptions::default()
+    })
+    .await;
+    tg.wait_for(Duration::from_secs(10), "the reply to /start", |calls| {
+        calls
+            .iter()
+            .any(|c| c.method == "sendMessage" && c.payload["chat_id"] == 3131)
+    })
+    .await;
+    // The next poll asks past the update, with a positive timeout.
+    tg.wait_for(Duration::from_secs(10), "a poll past the update", |calls| {
+        calls
+            .iter()
+            .any(|c| c.method == "getUpdates" && c.payload["offset"] == id + 1)
+    })
+    .await;
+    let calls = tg.calls();
+    assert_eq!(calls[0].method, "deleteWebhook");
+    assert!(
+        calls
+            .iter()
+            .filter(|c| c.method == "getUpdates")
+            .all(|c| c.payload["timeout"].as_u64().unwrap() > 0 && c.token_ok)
+    );
+    let seen: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM processed_updates WHERE update_id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(seen, 1);
+    // Delivered once, even though the stand-in keeps the update around.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let replies = tg
+        .calls_of("sendMessage")
+        .iter()
+        .filter(|c| c.payload["chat_id"] == 3131)
+        .count();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE chat_id = 3131")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(replies as i64, rows);
+    app.stop().await;
+}
