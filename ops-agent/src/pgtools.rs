@@ -60,7 +60,7 @@ impl PgTarget {
             user: options.get_username().to_owned(),
             dbname,
             sslmode,
-            password: url_password(url.expose_secret()).map(SecretString::from),
+            password: shared::config::url_password(url.expose_secret()).map(SecretString::from),
             options,
         })
     }
@@ -90,34 +90,6 @@ impl PgTarget {
     pub fn password(&self) -> Option<&str> {
         self.password.as_ref().map(|p| p.expose_secret())
     }
-}
-
-/// The percent-decoded password of a `postgres://user:password@host/db` URL.
-fn url_password(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?']).next()?;
-    let creds = authority.rsplit_once('@')?.0;
-    let raw = creds.split_once(':')?.1;
-    Some(percent_decode(raw))
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = s.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A private folder holding the 0600 password file of one run; removed on drop.
@@ -307,16 +279,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("14") && err.contains("16"), "{err}");
-    }
-
-    #[test]
-    fn the_password_is_decoded_from_the_url() {
-        assert_eq!(
-            url_password("postgres://u:p%40ss@h:5/db").as_deref(),
-            Some("p@ss")
-        );
-        assert_eq!(url_password("postgres://u@h/db"), None);
-        assert_eq!(url_password("postgres://h/db"), None);
     }
 
     #[test]

@@ -63,3 +63,69 @@ impl Default for LogArgs {
         }
     }
 }
+
+/// The password of a `scheme://user:password@host/…` URL as written (percent-encoded).
+pub fn url_password_raw(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next()?;
+    let userinfo = authority.rsplit_once('@')?.0;
+    Some(userinfo.split_once(':')?.1)
+}
+
+/// The percent-decoded password of a `scheme://user:password@host/…` URL.
+pub fn url_password(url: &str) -> Option<String> {
+    url_password_raw(url).map(percent_decode)
+}
+
+/// The URL's password as the log redactor should know it: raw and, when different, decoded.
+pub fn url_secret_literals(url: &str) -> Vec<String> {
+    let Some(raw) = url_password_raw(url) else {
+        return Vec::new();
+    };
+    let decoded = percent_decode(raw);
+    let mut out = vec![raw.to_owned()];
+    if decoded != raw {
+        out.push(decoded);
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = s.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_passwords_are_found_raw_and_decoded() {
+        assert_eq!(
+            url_password("postgres://u:p%40ss@h:5/db?x=1").as_deref(),
+            Some("p@ss")
+        );
+        assert_eq!(
+            url_secret_literals("postgres://u:p%40ss@h/db"),
+            vec!["p%40ss", "p@ss"]
+        );
+        assert_eq!(url_secret_literals("postgres://u:pw@h/db"), vec!["pw"]);
+        assert_eq!(url_password("postgres://u@h/db"), None);
+        assert_eq!(url_password("postgres://h/db"), None);
+        assert!(url_secret_literals("not a url").is_empty());
+    }
+}

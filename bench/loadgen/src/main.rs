@@ -111,7 +111,10 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     anyhow::ensure!(!args.masters.is_empty(), "--masters is empty");
     let slots_per_master = args.days * (args.hour_to - args.hour_from);
-    let plan = Arc::new(Plan { args, slots_per_master });
+    let plan = Arc::new(Plan {
+        args,
+        slots_per_master,
+    });
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
         .timeout(Duration::from_secs(10))
@@ -129,7 +132,9 @@ async fn main() -> anyhow::Result<()> {
             let scheduled = started + interval * i as u32;
             tokio::time::sleep_until(scheduled.into()).await;
             let (plan, client, stats) = (plan.clone(), client.clone(), stats.clone());
-            tasks.push(tokio::spawn(async move { send(&plan, &client, &stats, i, scheduled).await }));
+            tasks.push(tokio::spawn(async move {
+                send(&plan, &client, &stats, i, scheduled).await
+            }));
             i += 1;
         }
         for t in tasks {
@@ -138,7 +143,8 @@ async fn main() -> anyhow::Result<()> {
     } else {
         let mut tasks = Vec::new();
         for _ in 0..plan.args.connections {
-            let (plan, client, stats, next) = (plan.clone(), client.clone(), stats.clone(), next.clone());
+            let (plan, client, stats, next) =
+                (plan.clone(), client.clone(), stats.clone(), next.clone());
             tasks.push(tokio::spawn(async move {
                 while Instant::now() < deadline {
                     let i = next.fetch_add(1, Ordering::Relaxed);

@@ -37,16 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Literal secret values to mask in every log line: the database password, when one is set.
 /// (Secret-named fields and `user:password@` in URLs are masked by rule anyway.)
 fn known_secrets() -> Vec<String> {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        return Vec::new();
-    };
-    url.parse::<sqlx::postgres::PgConnectOptions>()
-        .ok()
-        .and_then(|_| {
-            let after = url.split_once("://")?.1;
-            let creds = after.split_once('@')?.0;
-            creds.split_once(':').map(|(_, pw)| pw.to_owned())
-        })
-        .into_iter()
-        .collect()
+    std::env::var("DATABASE_URL")
+        .map(|u| shared::config::url_secret_literals(&u))
+        .unwrap_or_default()
 }
