@@ -29,6 +29,10 @@ mod rbac;
 mod scenario;
 #[path = "api/schedule.rs"]
 mod schedule;
+#[path = "api/serve_bin.rs"]
+mod serve_bin;
+#[path = "api/startup.rs"]
+mod startup;
 #[path = "api/updates.rs"]
 mod updates;
 #[path = "api/webhook.rs"]
