@@ -177,6 +177,7 @@ async fn serve(log: LogArgs, args: ServeArgs) -> anyhow::Result<()> {
     let mut cfg = ServerConfig::new(args.mode, telegram, auth);
     cfg.observability = !args.observability_off;
     cfg.dropped_lines = guard.dropped_counter();
+    cfg.webhook_url = args.telegram.webhook_url.clone();
     server::run(listener, ctx, cfg, shared::shutdown::signal()).await?;
     drop(guard);
     Ok(())

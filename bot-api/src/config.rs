@@ -114,6 +114,11 @@ pub struct TelegramArgs {
         hide_env_values = true
     )]
     pub webhook_secret: Option<SecretString>,
+
+    /// Public HTTPS URL of this service's `/telegram/webhook`. When set (webhook mode with a
+    /// token), `serve` registers it with setWebhook, with the secret, at start-up.
+    #[arg(long = "telegram-webhook-url", env = "TELEGRAM_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
 }
 
 /// Who is an admin, and the booking rules. Shared by `serve` and `chat`.

@@ -210,3 +210,34 @@ async fn recover(state: AppState, r: Rejection) -> Result<Response, Infallible> 
     };
     Ok(error_response(status, code, message))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_names_come_from_a_fixed_set() {
+        assert_eq!(route_name("/telegram/webhook"), "webhook");
+        assert_eq!(route_name("/health"), "health");
+        assert_eq!(route_name("/ready"), "ready");
+        assert_eq!(route_name("/metrics"), "metrics");
+        for other in [
+            "/",
+            "/telegram/webhook/",
+            "/metrics?x=1",
+            "/users/123",
+            "/HEALTH",
+        ] {
+            assert_eq!(route_name(other), "unmatched", "{other}");
+        }
+    }
+
+    #[test]
+    fn unusual_methods_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::POST), "POST");
+        assert_eq!(method_label(&Method::PATCH), "OTHER");
+        let custom = Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(method_label(&custom), "OTHER");
+    }
+}

@@ -207,6 +207,8 @@ pub struct AppOptions {
     pub mode: Mode,
     /// Sender tunables (tests shorten the back-off).
     pub sender: SenderConfig,
+    /// Public webhook URL to register.
+    pub webhook_url: Option<String>,
 }
 
 impl Default for AppOptions {
@@ -216,6 +218,7 @@ impl Default for AppOptions {
             secret: Some(SECRET),
             mode: Mode::Webhook,
             sender: fast_sender(),
+            webhook_url: None,
         }
     }
 }
@@ -276,6 +279,7 @@ pub async fn spawn_app_on(pool: &sqlx::PgPool, opts: AppOptions) -> TestApp {
     };
     let mut cfg = ServerConfig::new(opts.mode, telegram, auth);
     cfg.sender = opts.sender;
+    cfg.webhook_url = opts.webhook_url;
     cfg.polling.timeout_s = 1;
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(run(listener, ctx, cfg, async move {

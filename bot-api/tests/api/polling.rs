@@ -5,7 +5,30 @@ use std::time::Duration;
 
 use bot_api::config::Mode;
 
-use crate::edge_helpers::{AppOptions, StandIn, spawn_app, text, uid};
+use crate::edge_helpers::{AppOptions, SECRET, StandIn, spawn_app, text, uid};
+
+#[tokio::test]
+async fn webhook_mode_registers_the_public_url_with_the_secret() {
+    let tg = StandIn::start().await;
+    let (app, _db) = spawn_app(AppOptions {
+        telegram: Some(tg.base.clone()),
+        webhook_url: Some("https://bot.example.org/telegram/webhook".into()),
+        ..AppOptions::default()
+    })
+    .await;
+    tg.wait_for(Duration::from_secs(5), "setWebhook", |calls| {
+        calls.iter().any(|c| c.method == "setWebhook")
+    })
+    .await;
+    let call = &tg.calls_of("setWebhook")[0];
+    assert_eq!(
+        call.payload["url"],
+        "https://bot.example.org/telegram/webhook"
+    );
+    assert_eq!(call.payload["secret_token"], SECRET);
+    assert!(tg.calls_of("getUpdates").is_empty());
+    app.stop().await;
+}
 
 #[tokio::test]
 async fn polling_mode_receives_updates_from_get_updates_and_replies() {
