@@ -60,14 +60,15 @@ fn refuse(
     fx.reply(format!("Sorry, I could not book that. {text}"));
 }
 
-/// `/book <master_id> <date> <HH:MM>` (and the confirm button).
+/// `/book <master_id> <date> <HH:MM>` (and the confirm button). A wall-clock time that occurs
+/// twice (clocks going back) means the earlier instant unless `later` (buttons only).
 pub async fn book(
     conn: &mut PgConnection,
     rules: &BookingRules,
     actor: &Actor,
     master_id: i64,
     date: NaiveDate,
-    time: NaiveTime,
+    (time, later): (NaiveTime, bool),
     fx: &mut Effects,
 ) -> Result<(), sqlx::Error> {
     let now = Utc::now();
@@ -86,7 +87,14 @@ pub async fn book(
         return Ok(());
     }
     let start = match slots::resolve(tz, date.and_time(time)) {
-        LocalInstant::Unique(t) | LocalInstant::Ambiguous(t, _) => t,
+        LocalInstant::Unique(t) => t,
+        LocalInstant::Ambiguous(earlier, second) => {
+            if later {
+                second
+            } else {
+                earlier
+            }
+        }
         LocalInstant::Skipped(_) => {
             let text = format!(
                 "{} does not exist on {date} in {tz}: the clocks jump forward then.",

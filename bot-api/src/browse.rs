@@ -10,7 +10,7 @@ use crate::effects::Effects;
 use crate::keyboards::{self, button, markup};
 use crate::rbac::Actor;
 use crate::schedule::{self, parse_tz};
-use crate::slots;
+use crate::slots::{self, LocalInstant};
 
 /// `/masters`: active masters with a button each.
 pub async fn masters(conn: &mut PgConnection, fx: &mut Effects) -> Result<(), sqlx::Error> {
@@ -137,10 +137,12 @@ pub async fn slots(
         let labels: Vec<String> = free.iter().map(|s| slots::local_time(tz, *s)).collect();
         // Telegram refuses keyboards of more than 100 buttons; the text lists every slot.
         let times = free.iter().take(MAX_SLOT_BUTTONS).map(|s| {
-            let t = s.with_timezone(&tz).time();
+            let local = s.with_timezone(&tz).naive_local();
+            let later =
+                matches!(slots::resolve(tz, local), LocalInstant::Ambiguous(_, b) if b == *s);
             button(
                 slots::local_time(tz, *s),
-                keyboards::slot(master_id, date, t),
+                keyboards::slot(master_id, date, local.time(), later),
             )
         });
         rows = keyboards::grid(times.collect(), 4);
@@ -167,7 +169,7 @@ pub async fn confirm_prompt(
     conn: &mut PgConnection,
     master_id: i64,
     date: NaiveDate,
-    time: NaiveTime,
+    (time, later): (NaiveTime, bool),
     fx: &mut Effects,
 ) -> Result<(), sqlx::Error> {
     let Some((name, tz)) = active_master_tz(conn, master_id).await? else {
@@ -179,10 +181,13 @@ pub async fn confirm_prompt(
     fx.reply_with(
         format!(
             "Book master #{master_id} ({name}) on {date} at {} ({tz})?",
-            time.format("%H:%M")
+            match slots::resolve(tz, date.and_time(time)) {
+                LocalInstant::Ambiguous(a, b) => slots::local_time(tz, if later { b } else { a }),
+                _ => time.format("%H:%M").to_string(),
+            }
         ),
         markup(vec![vec![
-            button("Confirm", keyboards::book(master_id, date, time)),
+            button("Confirm", keyboards::book(master_id, date, time, later)),
             button("Other times", keyboards::day(master_id, date)),
         ]]),
     );

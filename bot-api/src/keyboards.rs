@@ -7,6 +7,8 @@
 //! | `s:<master>:<yyyymmdd>` | free slots of that day |
 //! | `t:<master>:<yyyymmdd>:<hhmm>` | "confirm this slot?" |
 //! | `b:<master>:<yyyymmdd>:<hhmm>` | book it (same checks as `/book`) |
+//!
+//! A trailing `L` on `<hhmm>` picks the later of two equal wall-clock times (clocks going back).
 //! | `c:<booking>` | cancel (same checks as `/cancel`) |
 //! | `a:<yyyymmdd>` | the master's agenda of that day |
 
@@ -26,21 +28,23 @@ pub fn day(master_id: i64, date: NaiveDate) -> String {
     format!("s:{master_id}:{}", date.format("%Y%m%d"))
 }
 
-/// `t:<master>:<yyyymmdd>:<hhmm>`.
-pub fn slot(master_id: i64, date: NaiveDate, time: NaiveTime) -> String {
+/// `t:<master>:<yyyymmdd>:<hhmm>[L]`.
+pub fn slot(master_id: i64, date: NaiveDate, time: NaiveTime, later: bool) -> String {
     format!(
-        "t:{master_id}:{}:{}",
+        "t:{master_id}:{}:{}{}",
         date.format("%Y%m%d"),
-        time.format("%H%M")
+        time.format("%H%M"),
+        if later { "L" } else { "" }
     )
 }
 
-/// `b:<master>:<yyyymmdd>:<hhmm>`.
-pub fn book(master_id: i64, date: NaiveDate, time: NaiveTime) -> String {
+/// `b:<master>:<yyyymmdd>:<hhmm>[L]`.
+pub fn book(master_id: i64, date: NaiveDate, time: NaiveTime, later: bool) -> String {
     format!(
-        "b:{master_id}:{}:{}",
+        "b:{master_id}:{}:{}{}",
         date.format("%Y%m%d"),
-        time.format("%H%M")
+        time.format("%H%M"),
+        if later { "L" } else { "" }
     )
 }
 
@@ -84,8 +88,8 @@ mod tests {
         for data in [
             pick_day(i64::MAX),
             day(i64::MAX, d),
-            slot(i64::MAX, d, t),
-            book(i64::MAX, d, t),
+            slot(i64::MAX, d, t, true),
+            book(i64::MAX, d, t, true),
             cancel(i64::MAX),
             agenda(d),
         ] {

@@ -85,6 +85,24 @@ pub fn authorize(actor: &Actor, command: &str) -> Result<(), Denial> {
     }
 }
 
+/// The commands `actor` may use, one per line.
+pub fn help_text(actor: &Actor) -> String {
+    let mut text = String::from("Commands you can use:");
+    for (name, usage) in crate::commands::USAGE {
+        let needed = required_role(name);
+        let allowed = match needed {
+            Role::Client => true,
+            Role::Master => actor.master_id.is_some(),
+            Role::Admin => actor.role == Role::Admin,
+        };
+        if allowed {
+            text.push('\n');
+            text.push_str(usage);
+        }
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -174,10 +174,20 @@ async fn record_and_register(
     if !fresh {
         return Ok(None);
     }
-    // Fresh but no row: the user's first two updates raced and this statement's snapshot
-    // predates the other's insert. Failing makes the transport answer 503; the redelivery
-    // finds the row.
-    let user_id = user_id.ok_or(sqlx::Error::RowNotFound)?;
+    let (user_id, master_id) = match user_id {
+        Some(id) => (id, master_id),
+        // The user's first updates raced: the other insert committed after this statement's
+        // snapshot was taken (the row is locked for us now). A new statement sees it.
+        None => {
+            sqlx::query_as(
+                "SELECT u.id, m.id FROM users u \
+                 LEFT JOIN masters m ON m.user_id = u.id AND m.active WHERE u.telegram_id = $1",
+            )
+            .bind(from.id)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
     Ok(Some(Actor {
         user_id,
         telegram_id: from.id,
@@ -247,12 +257,12 @@ async fn run(
             fx.reply(format!(
                 "Welcome! You are registered as {}.\n\n{}",
                 actor.role.as_str(),
-                help_text(actor)
+                rbac::help_text(actor)
             ));
             Ok(())
         }
         Command::Help => {
-            fx.reply(help_text(actor));
+            fx.reply(rbac::help_text(actor));
             Ok(())
         }
         Command::Masters => browse::masters(conn, fx).await,
@@ -262,12 +272,14 @@ async fn run(
             master_id,
             date,
             time,
-        } => browse::confirm_prompt(conn, master_id, date, time, fx).await,
+            later,
+        } => browse::confirm_prompt(conn, master_id, date, (time, later), fx).await,
         Command::Book {
             master_id,
             date,
             time,
-        } => booking::book(conn, rules, actor, master_id, date, time, fx).await,
+            later,
+        } => booking::book(conn, rules, actor, master_id, date, (time, later), fx).await,
         Command::My => browse::my(conn, actor, fx).await,
         Command::Cancel { booking_id } => booking::cancel(conn, rules, actor, booking_id, fx).await,
         Command::Agenda { date } => browse::agenda(conn, actor, date, fx).await,
@@ -283,22 +295,4 @@ async fn run(
             masters::remove_master(conn, actor, master_id, fx).await
         }
     }
-}
-
-/// The commands `actor` may use, one per line.
-pub fn help_text(actor: &Actor) -> String {
-    let mut text = String::from("Commands you can use:");
-    for (name, usage) in commands::USAGE {
-        let needed = rbac::required_role(name);
-        let allowed = match needed {
-            Role::Client => true,
-            Role::Master => actor.master_id.is_some(),
-            Role::Admin => actor.role == Role::Admin,
-        };
-        if allowed {
-            text.push('\n');
-            text.push_str(usage);
-        }
-    }
-    text
 }

@@ -44,6 +44,7 @@ pub(super) fn parse_args(name: &'static str, args: &[&str]) -> Result<Command, S
                 master_id: id(args[0], "master id")?,
                 date: date(args[1])?,
                 time: time(args[2])?,
+                later: false,
             })
         }
         "cancel" => {
@@ -119,11 +120,17 @@ pub(super) fn cb_date(s: &str) -> Result<NaiveDate, ()> {
     NaiveDate::parse_from_str(s, "%Y%m%d").map_err(|_| ())
 }
 
-pub(super) fn cb_time(s: &str) -> Result<NaiveTime, ()> {
-    if s.len() != 4 {
+/// `hhmm`, or `hhmmL` for the later of two equal wall-clock times (clocks going back).
+pub(super) fn cb_time(s: &str) -> Result<(NaiveTime, bool), ()> {
+    let (hhmm, later) = match s.strip_suffix('L') {
+        Some(rest) => (rest, true),
+        None => (s, false),
+    };
+    if hhmm.len() != 4 {
         return Err(());
     }
-    NaiveTime::parse_from_str(s, "%H%M").map_err(|_| ())
+    let time = NaiveTime::parse_from_str(hhmm, "%H%M").map_err(|_| ())?;
+    Ok((time, later))
 }
 
 pub(super) fn id(s: &str, what: &str) -> Result<i64, String> {

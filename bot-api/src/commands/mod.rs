@@ -43,12 +43,16 @@ pub enum Command {
         master_id: i64,
         date: NaiveDate,
         time: NaiveTime,
+        /// The later instant when `time` occurs twice that day (clocks going back).
+        later: bool,
     },
     /// `/book <master_id> <date> <HH:MM>`.
     Book {
         master_id: i64,
         date: NaiveDate,
         time: NaiveTime,
+        /// The later instant when `time` occurs twice that day (only buttons can ask for it).
+        later: bool,
     },
     /// `/my`: the caller's upcoming bookings.
     My,
@@ -202,18 +206,20 @@ pub fn parse_callback(data: &str) -> Parsed {
         ["t", m, d, t] | ["b", m, d, t] => (
             "book",
             (|| {
-                let (master_id, date, time) = (cb_id(m)?, cb_date(d)?, cb_time(t)?);
+                let (master_id, date, (time, later)) = (cb_id(m)?, cb_date(d)?, cb_time(t)?);
                 Ok(if parts[0] == "t" {
                     Command::ConfirmPrompt {
                         master_id,
                         date,
                         time,
+                        later,
                     }
                 } else {
                     Command::Book {
                         master_id,
                         date,
                         time,
+                        later,
                     }
                 })
             })(),

@@ -47,8 +47,17 @@ fn callbacks_parse_into_the_same_commands() {
             master_id: 7,
             date: NaiveDate::from_ymd_opt(2030, 1, 2).unwrap(),
             time: NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            later: false,
         })
     );
+    assert!(matches!(
+        parse_callback("t:7:20301027:0200L"),
+        Parsed::Command(Command::ConfirmPrompt { later: true, .. })
+    ));
+    assert!(matches!(
+        parse_callback("b:7:20301027:0200X"),
+        Parsed::Malformed(_)
+    ));
     assert!(matches!(parse_callback("b:x:1:2"), Parsed::Malformed(_)));
     assert_eq!(parse_callback("zz"), Parsed::Unknown);
 }

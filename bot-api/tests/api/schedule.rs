@@ -168,8 +168,15 @@ async fn slots_and_bookings_are_right_on_both_daylight_saving_days() {
     assert_eq!(slot_buttons(&bot, CLIENT).await.len(), 22, "{spring}");
     assert!(spring.contains("01:00, 03:00"), "{spring}");
     let fall = bot.say(CLIENT, &format!("/slots {m} 2030-10-27")).await;
-    assert_eq!(slot_buttons(&bot, CLIENT).await.len(), 24, "{fall}");
+    let buttons = slot_buttons(&bot, CLIENT).await;
+    assert_eq!(buttons.len(), 24, "{fall}");
     assert!(fall.contains("02:00 CEST, 02:00 CET"), "{fall}");
+    let second = format!("t:{m}:20301027:0200L");
+    assert!(buttons.contains(&second), "{buttons:?}");
+    let prompt = bot.press(CLIENT, &second).await;
+    assert!(prompt.contains("02:00 CET"), "{prompt}");
+    let later = bot.press(CLIENT, &second.replacen("t:", "b:", 1)).await;
+    assert!(later.contains("02:00 CET"), "{later}");
 
     let gap = bot
         .say(CLIENT, &format!("/book {m} 2030-03-31 02:00"))
@@ -190,4 +197,5 @@ async fn slots_and_bookings_are_right_on_both_daylight_saving_days() {
             .unwrap();
     assert_eq!(starts[0].to_rfc3339(), "2030-03-31T01:00:00+00:00");
     assert_eq!(starts[1].to_rfc3339(), "2030-10-27T00:00:00+00:00");
+    assert_eq!(starts[2].to_rfc3339(), "2030-10-27T01:00:00+00:00");
 }
