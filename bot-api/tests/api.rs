@@ -31,6 +31,8 @@ mod scenario;
 mod schedule;
 #[path = "api/serve_bin.rs"]
 mod serve_bin;
+#[path = "api/stand_in.rs"]
+mod stand_in;
 #[path = "api/startup.rs"]
 mod startup;
 #[path = "api/updates.rs"]

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::edge_helpers::{Answer, SECRET, StandIn, TOKEN, wait_outbox_settled};
+use crate::edge_helpers::{SECRET, TOKEN, wait_outbox_settled};
 use crate::scenario::{self, ADMIN, Driver};
 use crate::serve_bin::Serve;
+use crate::stand_in::{Answer, StandIn};
 
 fn find<'a>(events: &'a [Value], name: &str) -> &'a Value {
     events

@@ -8,9 +8,10 @@ use std::time::Duration;
 use bot_api::outbox::{Outgoing, enqueue};
 use sqlx::PgPool;
 
+use crate::stand_in::{Answer, StandIn};
+
 use crate::edge_helpers::{
-    Answer, AppOptions, StandIn, outbox_rows, spawn_app, spawn_app_on, text, uid,
-    wait_outbox_settled,
+    AppOptions, outbox_rows, spawn_app, spawn_app_on, text, uid, wait_outbox_settled,
 };
 
 async fn put(pool: &PgPool, items: &[(i64, &str)]) {

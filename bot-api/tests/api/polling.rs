@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use bot_api::config::Mode;
 
-use crate::edge_helpers::{AppOptions, SECRET, StandIn, spawn_app, text, uid};
+use crate::edge_helpers::{AppOptions, SECRET, spawn_app, text, uid};
+use crate::stand_in::StandIn;
 
 #[tokio::test]
 async fn webhook_mode_registers_the_public_url_with_the_secret() {
