@@ -107,7 +107,9 @@ pub struct TelegramArgs {
     pub api_base: String,
 
     /// The `secret_token` given to setWebhook; webhook requests must carry it in
-    /// `X-Telegram-Bot-Api-Secret-Token`.
+    /// `X-Telegram-Bot-Api-Secret-Token`. Required in webhook mode when a bot token is set;
+    /// in polling mode without it the webhook refuses every request; offline (no token)
+    /// without it the webhook takes requests without the header, for local trials.
     #[arg(
         long = "telegram-webhook-secret",
         env = "TELEGRAM_WEBHOOK_SECRET",
