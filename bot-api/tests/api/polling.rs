@@ -84,3 +84,73 @@ async fn polling_mode_receives_updates_from_get_updates_and_replies() {
     assert_eq!(replies as i64, rows);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_polled_update_is_not_lost_while_the_database_is_down() {
+    use std::sync::Arc;
+
+    use secrecy::SecretString;
+    use shared::testing::{Cluster, create_database};
+
+    let cluster = Arc::new(
+        tokio::task::spawn_blocking(Cluster::start_new)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    create_database(&cluster.url("postgres"), "app").await;
+    let pool = shared::db::pool(&SecretString::from(cluster.url("app")), 5).unwrap();
+    shared::db::migrate(&pool).await.unwrap();
+    let tg = StandIn::start().await;
+    let app = crate::edge_helpers::spawn_app_on(
+        &pool,
+        AppOptions {
+            telegram: Some(tg.base.clone()),
+            mode: Mode::Polling,
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    tg.wait_for(Duration::from_secs(5), "a first poll", |calls| {
+        calls.iter().any(|c| c.method == "getUpdates")
+    })
+    .await;
+
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.stop())
+        .await
+        .unwrap()
+        .unwrap();
+    let id = uid();
+    tg.push_update(text(id, 4343, "/start"));
+    tg.wait_for(Duration::from_secs(10), "the update fetched", |calls| {
+        calls
+            .iter()
+            .any(|c| c.method == "getUpdates" && c.payload["offset"].as_i64().unwrap_or(0) <= id)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Not acknowledged while it could not be committed: no poll has moved past it.
+    assert!(
+        !tg.calls_of("getUpdates")
+            .iter()
+            .any(|c| c.payload["offset"] == id + 1)
+    );
+
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.start())
+        .await
+        .unwrap()
+        .unwrap();
+    tg.wait_for(
+        Duration::from_secs(30),
+        "the reply after recovery",
+        |calls| {
+            calls
+                .iter()
+                .any(|c| c.method == "sendMessage" && c.payload["chat_id"] == 4343)
+        },
+    )
+    .await;
+    app.stop().await;
+}
