@@ -8,7 +8,7 @@ use std::time::Instant;
 use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use warp::filters::BoxedFilter;
-use warp::http::{Method, StatusCode};
+use warp::http::{HeaderValue, Method, StatusCode};
 use warp::path::FullPath;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
@@ -125,10 +125,15 @@ where
 
 /// Checks the secret header (raw bytes, constant time) before the body is read.
 fn authenticated(auth: WebhookAuth) -> impl Filter<Extract = (), Error = Rejection> + Clone {
-    warp::header::headers_cloned()
-        .and_then(move |headers: warp::http::HeaderMap| {
+    // Only this header is cloned, and compared as raw bytes (a non-UTF-8 value is a mismatch).
+    let header = warp::header::value(SECRET_HEADER)
+        .map(Some)
+        .or(warp::any().map(|| None))
+        .unify();
+    header
+        .and_then(move |value: Option<HeaderValue>| {
             let result = auth
-                .check(headers.get(SECRET_HEADER).map(|v| v.as_bytes()))
+                .check(value.as_ref().map(HeaderValue::as_bytes))
                 .map_err(reject);
             async move { result }
         })
