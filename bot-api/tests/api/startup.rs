@@ -87,3 +87,28 @@ async fn serve_waits_for_an_unreachable_database_and_then_starts() {
     let password = cluster.password();
     assert!(out.iter().chain(err.iter()).all(|l| !l.contains(password)));
 }
+
+#[tokio::test]
+async fn migrate_applies_the_schema_to_an_empty_database_and_exits() {
+    let (_name, url) = shared::testing::empty_db().await;
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_bot-api"))
+        .arg("migrate")
+        .env_clear()
+        .env("DATABASE_URL", &url)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("\"migrations_applied\""), "{stdout}");
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(outbox, 0);
+}
