@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use shared::config::{DatabaseArgs, LogArgs};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::config::{BotArgs, ChatArgs, Cli, Command, MigrateArgs, Mode, ServeArgs};
 use crate::events::service::DatabaseUnavailable;
@@ -116,23 +116,36 @@ fn context(db: &DatabaseArgs, bot: &BotArgs) -> anyhow::Result<BotContext> {
     })
 }
 
-/// Applies migrations, waiting (with a logged reason) while the database is unreachable.
-async fn migrate_when_reachable(pool: &PgPool) {
+/// Applies migrations once the database accepts connections, waiting (with the driver's
+/// reason logged: refused, authentication failed, unknown database…) while it does not. A
+/// failure of the migrations themselves on a reachable database is an error, not a wait.
+async fn migrate_when_reachable(url: &SecretString, pool: &PgPool) -> anyhow::Result<()> {
+    let opts = shared::db::connect_options(url)?;
     let mut delay = Duration::from_secs(1);
     loop {
-        match shared::db::migrate(pool).await {
-            Ok(()) => return,
-            Err(e) => {
-                DatabaseUnavailable {
-                    during: "applying migrations at startup",
-                    error: &format!("{e:#}"),
-                    retry_in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                }
-                .emit();
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(30));
+        let probe =
+            tokio::time::timeout(Duration::from_secs(5), PgConnection::connect_with(&opts)).await;
+        let reason = match probe {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+                return shared::db::migrate(pool).await;
             }
+            // Waiting cannot fix a malformed setting; its text may quote the URL, so it is
+            // not echoed.
+            Ok(Err(sqlx::Error::Configuration(_))) => {
+                anyhow::bail!("DATABASE_URL cannot be used to connect (check its form)")
+            }
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "no answer within 5 s".to_owned(),
+        };
+        DatabaseUnavailable {
+            during: "applying migrations at startup",
+            error: &reason,
+            retry_in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
         }
+        .emit();
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(30));
     }
 }
 
@@ -157,13 +170,14 @@ async fn serve(log: LogArgs, args: ServeArgs) -> anyhow::Result<()> {
         )?),
         None => None,
     };
-    migrate_when_reachable(&ctx.pool).await;
+    migrate_when_reachable(&args.db.database_url, &ctx.pool).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding BOT_API_LISTEN {}", args.listen))?;
     let mut cfg = ServerConfig::new(args.mode, telegram, auth);
     cfg.observability = !args.observability_off;
     cfg.dropped_lines = guard.dropped_counter();
+    cfg.webhook_url = args.telegram.webhook_url.clone();
     server::run(listener, ctx, cfg, shared::shutdown::signal()).await?;
     drop(guard);
     Ok(())

@@ -107,13 +107,20 @@ pub struct TelegramArgs {
     pub api_base: String,
 
     /// The `secret_token` given to setWebhook; webhook requests must carry it in
-    /// `X-Telegram-Bot-Api-Secret-Token`.
+    /// `X-Telegram-Bot-Api-Secret-Token`. Required in webhook mode when a bot token is set;
+    /// in polling mode without it the webhook refuses every request; offline (no token)
+    /// without it the webhook takes requests without the header, for local trials.
     #[arg(
         long = "telegram-webhook-secret",
         env = "TELEGRAM_WEBHOOK_SECRET",
         hide_env_values = true
     )]
     pub webhook_secret: Option<SecretString>,
+
+    /// Public HTTPS URL of this service's `/telegram/webhook`. When set (webhook mode with a
+    /// token), `serve` registers it with setWebhook, with the secret, at start-up.
+    #[arg(long = "telegram-webhook-url", env = "TELEGRAM_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
 }
 
 /// Who is an admin, and the booking rules. Shared by `serve` and `chat`.

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use secrecy::{ExposeSecret, SecretString};
 use shared::telemetry::DroppedLines;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
@@ -37,6 +38,8 @@ pub struct ServerConfig {
     pub reminder_every: Duration,
     /// The log writer's dropped-lines counter.
     pub dropped_lines: DroppedLines,
+    /// Public webhook URL to register with setWebhook (webhook mode with a token and secret).
+    pub webhook_url: Option<String>,
 }
 
 impl ServerConfig {
@@ -51,6 +54,7 @@ impl ServerConfig {
             polling: PollConfig::default(),
             reminder_every: Duration::from_secs(60),
             dropped_lines: DroppedLines::default(),
+            webhook_url: None,
         }
     }
 }
@@ -82,6 +86,11 @@ pub async fn run(
             wake.clone(),
             stop_rx.clone(),
         ));
+        if let (Mode::Webhook, Some(url), WebhookAuth::Secret(secret)) =
+            (cfg.mode, &cfg.webhook_url, &cfg.webhook_auth)
+        {
+            tasks.spawn(register_webhook(api.clone(), url.clone(), secret.clone()));
+        }
         if cfg.mode == Mode::Polling {
             tasks.spawn(polling::run(
                 ctx.clone(),
@@ -129,6 +138,24 @@ pub async fn run(
     let _ = server.await;
     while tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+/// Tells Telegram where to deliver updates, with the secret it must send back. A failure is
+/// logged, not fatal: the webhook may already be registered, and `/ready` does not depend on it.
+async fn register_webhook(api: BotApi, url: String, secret: SecretString) {
+    let params = serde_json::json!({
+        "url": url,
+        "secret_token": secret.expose_secret(),
+        "allowed_updates": ["message", "callback_query"],
+    });
+    match api.call("setWebhook", &params, None).await {
+        Ok(_) => {
+            tracing::info!(event = "webhook_registered", url = %url, "Webhook registered with Telegram")
+        }
+        Err(e) => {
+            tracing::warn!(event = "webhook_registration_failed", url = %url, error = %e, "setWebhook failed")
+        }
+    }
 }
 
 /// Runs [`crate::reminders::sweep`] every `every` until shutdown.

@@ -29,6 +29,12 @@ mod rbac;
 mod scenario;
 #[path = "api/schedule.rs"]
 mod schedule;
+#[path = "api/serve_bin.rs"]
+mod serve_bin;
+#[path = "api/stand_in.rs"]
+mod stand_in;
+#[path = "api/startup.rs"]
+mod startup;
 #[path = "api/updates.rs"]
 mod updates;
 #[path = "api/webhook.rs"]

@@ -8,7 +8,7 @@ use std::time::Instant;
 use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use warp::filters::BoxedFilter;
-use warp::http::{Method, StatusCode};
+use warp::http::{HeaderValue, Method, StatusCode};
 use warp::path::FullPath;
 use warp::reply::Response;
 use warp::{Filter, Rejection};
@@ -125,10 +125,15 @@ where
 
 /// Checks the secret header (raw bytes, constant time) before the body is read.
 fn authenticated(auth: WebhookAuth) -> impl Filter<Extract = (), Error = Rejection> + Clone {
-    warp::header::headers_cloned()
-        .and_then(move |headers: warp::http::HeaderMap| {
+    // Only this header is cloned, and compared as raw bytes (a non-UTF-8 value is a mismatch).
+    let header = warp::header::value(SECRET_HEADER)
+        .map(Some)
+        .or(warp::any().map(|| None))
+        .unify();
+    header
+        .and_then(move |value: Option<HeaderValue>| {
             let result = auth
-                .check(headers.get(SECRET_HEADER).map(|v| v.as_bytes()))
+                .check(value.as_ref().map(HeaderValue::as_bytes))
                 .map_err(reject);
             async move { result }
         })
@@ -209,4 +214,35 @@ async fn recover(state: AppState, r: Rejection) -> Result<Response, Infallible> 
         )
     };
     Ok(error_response(status, code, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_names_come_from_a_fixed_set() {
+        assert_eq!(route_name("/telegram/webhook"), "webhook");
+        assert_eq!(route_name("/health"), "health");
+        assert_eq!(route_name("/ready"), "ready");
+        assert_eq!(route_name("/metrics"), "metrics");
+        for other in [
+            "/",
+            "/telegram/webhook/",
+            "/metrics?x=1",
+            "/users/123",
+            "/HEALTH",
+        ] {
+            assert_eq!(route_name(other), "unmatched", "{other}");
+        }
+    }
+
+    #[test]
+    fn unusual_methods_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::POST), "POST");
+        assert_eq!(method_label(&Method::PATCH), "OTHER");
+        let custom = Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(method_label(&custom), "OTHER");
+    }
 }

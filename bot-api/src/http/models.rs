@@ -2,6 +2,7 @@
 //! Every non-2xx answer has the same body: `{"error": "<code>", "message": "<sentence>"}`.
 
 use serde::Serialize;
+use warp::Reply as _;
 use warp::http::StatusCode;
 use warp::reply::Response;
 
@@ -79,5 +80,3 @@ pub fn error_response(status: StatusCode, error: &str, message: &str) -> Respons
     let body = ErrorBody { error, message };
     warp::reply::with_status(warp::reply::json(&body), status).into_response()
 }
-
-use warp::Reply as _;

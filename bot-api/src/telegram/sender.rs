@@ -4,8 +4,8 @@
 //! Telegram while holding the row lock, records the result and commits — so several bot-api
 //! processes on one database never send a message twice, and a crash mid-call leaves the row
 //! pending to be sent again after a restart. Rows of one chat go out in order, at most one per
-//! `per_chat_gap` (answers to button presses excepted); [`Pacer`] keeps each process under
-//! Telegram's overall limit. 429 waits `retry_after`; 5xx and timeouts back off exponentially;
+//! `per_chat_gap` (answers to button presses excepted); the overall limit is checked against
+//! the rows every process sent in the last second, and [`Pacer`] spaces each process's calls. 429 waits `retry_after`; 5xx and timeouts back off exponentially;
 //! other 4xx (400, 403 "blocked by the user") give up with the reason in `last_error`.
 
 use std::sync::Arc;
@@ -25,7 +25,7 @@ use crate::metrics::Metrics;
 pub struct SenderConfig {
     /// Minimum time between two messages to one chat.
     pub per_chat_gap: Duration,
-    /// Most messages per second overall (per process).
+    /// Most messages per second overall (all processes on the database together).
     pub per_second: u32,
     /// Attempts after which a temporary failure becomes permanent.
     pub max_attempts: i32,
@@ -115,10 +115,14 @@ SELECT o.id, o.method, o.payload, o.attempts FROM outbox o
 WHERE o.status = 'pending' AND o.not_before <= now()
   AND NOT EXISTS (SELECT 1 FROM outbox e
                   WHERE e.chat_id = o.chat_id AND e.status = 'pending' AND e.id < o.id)
-  AND (o.method = 'answerCallbackQuery' OR NOT EXISTS (
-        SELECT 1 FROM outbox s
-        WHERE s.chat_id = o.chat_id AND s.status = 'sent' AND s.method <> 'answerCallbackQuery'
-          AND s.sent_at > clock_timestamp() - make_interval(secs => $1)))
+  AND (o.method = 'answerCallbackQuery' OR (
+        NOT EXISTS (
+          SELECT 1 FROM outbox s
+          WHERE s.chat_id = o.chat_id AND s.status = 'sent' AND s.method <> 'answerCallbackQuery'
+            AND s.sent_at > clock_timestamp() - make_interval(secs => $1))
+        AND (SELECT count(*) FROM outbox g
+             WHERE g.status = 'sent' AND g.method <> 'answerCallbackQuery'
+               AND g.sent_at > clock_timestamp() - interval '1 second') < $2))
 ORDER BY o.not_before, o.id
 LIMIT 1
 FOR UPDATE OF o SKIP LOCKED";
@@ -131,16 +135,18 @@ pub async fn try_send_next(
     cfg: &SenderConfig,
     pacer: &Pacer,
 ) -> Result<SendOutcome, sqlx::Error> {
+    // Pace before claiming, so the overall count the claim checks is fresh when it is sent.
+    pacer.wait().await;
     let mut tx = pool.begin().await?;
     let row: Option<Row> = sqlx::query_as(CLAIM)
         .bind(cfg.per_chat_gap.as_secs_f64())
+        .bind(i64::from(cfg.per_second))
         .fetch_optional(&mut *tx)
         .await?;
     let Some(row) = row else {
         tx.commit().await?;
         return Ok(SendOutcome::Empty);
     };
-    pacer.wait().await;
     let attempts = row.attempts.saturating_add(1);
     let outcome = match api.call(&row.method, &row.payload, None).await {
         Ok(_) => {

@@ -51,3 +51,34 @@ async fn a_terminal_chat_books_through_buttons_and_prints_the_replies() {
             .unwrap();
     assert_eq!(positive, 0);
 }
+
+#[tokio::test]
+async fn the_chat_subcommand_talks_over_stdin_and_stdout() {
+    use tokio::io::AsyncWriteExt;
+    let db = shared::testing::test_db().await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bot-api"))
+        .args(["chat", "--as", "5300000001"])
+        .env_clear()
+        .env("DATABASE_URL", &db.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"/start\n/my\n").await.unwrap();
+    drop(stdin);
+    let out = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("bot: Welcome"), "{stdout}");
+    assert_eq!(stdout.matches("bot: ").count(), 2, "{stdout}");
+}

@@ -3,37 +3,14 @@
 //! every stdout line is one JSON envelope, the contract's events appear with their fields,
 //! and none of the three secrets appears anywhere in stdout or stderr.
 
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::edge_helpers::{Answer, SECRET, StandIn, TOKEN, wait_outbox_settled};
+use crate::edge_helpers::{SECRET, TOKEN, wait_outbox_settled};
 use crate::scenario::{self, ADMIN, Driver};
-
-fn collect<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
-    r: R,
-) -> (Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let sink = lines.clone();
-    let task = tokio::spawn(async move {
-        let mut r = BufReader::new(r).lines();
-        while let Ok(Some(l)) = r.next_line().await {
-            sink.lock().unwrap().push(l);
-        }
-    });
-    (lines, task)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::serve_bin::Serve;
+use crate::stand_in::{Answer, StandIn};
 
 fn find<'a>(events: &'a [Value], name: &str) -> &'a Value {
     events
@@ -51,69 +28,29 @@ async fn a_whole_scenario_logs_json_envelopes_with_the_events_and_no_secret() {
         .expect("the test database URL has a password");
     let tg = StandIn::start().await;
     tg.script([Answer::Status(500)]);
-    let port = free_port();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bot-api"))
-        .arg("serve")
-        .env_clear()
-        .env("DATABASE_URL", &db.url)
-        .env("TELEGRAM_BOT_TOKEN", TOKEN)
-        .env("TELEGRAM_API_BASE", &tg.base)
-        .env("TELEGRAM_WEBHOOK_SECRET", SECRET)
-        .env("BOT_API_LISTEN", format!("127.0.0.1:{port}"))
-        .env("BOT_ADMIN_IDS", ADMIN.to_string())
-        .env("LOG_FORMAT", "json")
-        .env("LOG_LEVEL", "debug")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let (stdout, out_task) = collect(child.stdout.take().unwrap());
-    let (stderr, err_task) = collect(child.stderr.take().unwrap());
-
-    let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = http.get(format!("{base}/health")).send().await
-            && r.status() == 200
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "bot-api never became healthy: {:?}",
-            stderr.lock().unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-
+    let admins = ADMIN.to_string();
+    let serve = Serve::start(&[
+        ("DATABASE_URL", &db.url),
+        ("TELEGRAM_BOT_TOKEN", TOKEN),
+        ("TELEGRAM_API_BASE", &tg.base),
+        ("TELEGRAM_WEBHOOK_SECRET", SECRET),
+        ("BOT_ADMIN_IDS", &admins),
+        ("LOG_FORMAT", "json"),
+        ("LOG_LEVEL", "debug"),
+    ]);
+    serve
+        .wait_status("/health", 200, Duration::from_secs(30))
+        .await;
     let d = Driver {
-        http: http.clone(),
-        base: base.clone(),
+        http: reqwest::Client::new(),
+        base: serve.base.clone(),
         pool: &db.pool,
     };
     scenario::run(&d).await;
     wait_outbox_settled(&db.pool, Duration::from_secs(30)).await;
     assert!(tg.calls().iter().all(|c| c.token_ok));
+    let (lines, errors) = serve.terminate().await;
 
-    let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(15), child.wait())
-        .await
-        .expect("bot-api stops on SIGTERM")
-        .unwrap();
-    assert!(exit.success(), "{exit:?}");
-    out_task.await.unwrap();
-    err_task.await.unwrap();
-
-    let lines = stdout.lock().unwrap().clone();
-    let errors = stderr.lock().unwrap().clone();
     assert!(lines.len() > 20, "too few log lines: {lines:?}");
     for secret in [TOKEN, SECRET, password.as_str()] {
         for l in lines.iter().chain(errors.iter()) {

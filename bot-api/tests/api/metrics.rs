@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::edge_helpers::{AppOptions, spawn_app};
+use crate::edge_helpers::{AppOptions, sample, spawn_app, text, uid};
 use crate::scenario::{self, Driver, PROCESSED, WEBHOOK_200};
 
 /// Every `*_total` sample of a scrape.
@@ -146,5 +146,28 @@ async fn promtool_finds_nothing_in_a_real_scrape() {
     );
     assert!(out.status.success(), "promtool failed: {findings}");
     assert!(findings.trim().is_empty(), "promtool findings:\n{findings}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn observability_off_serves_the_same_answers_without_request_metrics() {
+    let (app, _db) = spawn_app(AppOptions {
+        observability: false,
+        ..AppOptions::default()
+    })
+    .await;
+    assert_eq!(app.webhook(&text(uid(), 8, "/start")).await.status(), 200);
+    assert_eq!(app.get("/nope").await.status(), 404);
+    let m = app.scrape().await;
+    let http: f64 = m
+        .lines()
+        .filter(|l| l.starts_with("bot_api_http_requests_total{"))
+        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum();
+    assert_eq!(http, 0.0);
+    assert_eq!(
+        sample(&m, r#"bot_api_telegram_updates_total{outcome="processed"}"#),
+        0.0
+    );
     app.stop().await;
 }

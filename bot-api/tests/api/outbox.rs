@@ -8,9 +8,10 @@ use std::time::Duration;
 use bot_api::outbox::{Outgoing, enqueue};
 use sqlx::PgPool;
 
+use crate::stand_in::{Answer, StandIn};
+
 use crate::edge_helpers::{
-    Answer, AppOptions, StandIn, outbox_rows, spawn_app, spawn_app_on, text, uid,
-    wait_outbox_settled,
+    AppOptions, outbox_rows, spawn_app, spawn_app_on, text, uid, wait_outbox_settled,
 };
 
 async fn put(pool: &PgPool, items: &[(i64, &str)]) {
@@ -161,6 +162,42 @@ async fn two_senders_on_one_database_never_send_a_message_twice() {
         .collect();
     assert_eq!(calls.len(), 80, "some message was sent twice");
     assert_eq!(unique.len(), 80);
+    one.stop().await;
+    two.stop().await;
+}
+
+#[tokio::test]
+async fn two_senders_together_stay_under_the_overall_limit() {
+    let tg = StandIn::start().await;
+    let (a, db) = spawn_app(AppOptions::default()).await;
+    a.stop().await;
+    let texts: Vec<String> = (0..15).map(|i| format!("n{i}")).collect();
+    let items: Vec<(i64, &str)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (2000 + i as i64, t.as_str()))
+        .collect();
+    put(&db.pool, &items).await;
+    let limited = AppOptions {
+        sender: bot_api::telegram::sender::SenderConfig {
+            per_second: 5,
+            ..crate::edge_helpers::fast_sender()
+        },
+        ..online(&tg)
+    };
+    let one = spawn_app_on(&db.pool, limited.clone()).await;
+    let two = spawn_app_on(&db.pool, limited).await;
+    wait_outbox_settled(&db.pool, Duration::from_secs(20)).await;
+    let calls = tg.calls_of("sendMessage");
+    assert_eq!(calls.len(), 15);
+    // Each process alone would allow 5/s, so 10/s together; the shared limit holds near 5.
+    for c in &calls {
+        let window = calls
+            .iter()
+            .filter(|o| o.at >= c.at && o.at - c.at < Duration::from_millis(900))
+            .count();
+        assert!(window <= 7, "{window} messages within a second");
+    }
     one.stop().await;
     two.stop().await;
 }

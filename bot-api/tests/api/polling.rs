@@ -5,7 +5,31 @@ use std::time::Duration;
 
 use bot_api::config::Mode;
 
-use crate::edge_helpers::{AppOptions, StandIn, spawn_app, text, uid};
+use crate::edge_helpers::{AppOptions, SECRET, spawn_app, text, uid};
+use crate::stand_in::StandIn;
+
+#[tokio::test]
+async fn webhook_mode_registers_the_public_url_with_the_secret() {
+    let tg = StandIn::start().await;
+    let (app, _db) = spawn_app(AppOptions {
+        telegram: Some(tg.base.clone()),
+        webhook_url: Some("https://bot.example.org/telegram/webhook".into()),
+        ..AppOptions::default()
+    })
+    .await;
+    tg.wait_for(Duration::from_secs(5), "setWebhook", |calls| {
+        calls.iter().any(|c| c.method == "setWebhook")
+    })
+    .await;
+    let call = &tg.calls_of("setWebhook")[0];
+    assert_eq!(
+        call.payload["url"],
+        "https://bot.example.org/telegram/webhook"
+    );
+    assert_eq!(call.payload["secret_token"], SECRET);
+    assert!(tg.calls_of("getUpdates").is_empty());
+    app.stop().await;
+}
 
 #[tokio::test]
 async fn polling_mode_receives_updates_from_get_updates_and_replies() {
@@ -58,5 +82,75 @@ async fn polling_mode_receives_updates_from_get_updates_and_replies() {
         .await
         .unwrap();
     assert_eq!(replies as i64, rows);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_polled_update_is_not_lost_while_the_database_is_down() {
+    use std::sync::Arc;
+
+    use secrecy::SecretString;
+    use shared::testing::{Cluster, create_database};
+
+    let cluster = Arc::new(
+        tokio::task::spawn_blocking(Cluster::start_new)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    create_database(&cluster.url("postgres"), "app").await;
+    let pool = shared::db::pool(&SecretString::from(cluster.url("app")), 5).unwrap();
+    shared::db::migrate(&pool).await.unwrap();
+    let tg = StandIn::start().await;
+    let app = crate::edge_helpers::spawn_app_on(
+        &pool,
+        AppOptions {
+            telegram: Some(tg.base.clone()),
+            mode: Mode::Polling,
+            ..AppOptions::default()
+        },
+    )
+    .await;
+    tg.wait_for(Duration::from_secs(5), "a first poll", |calls| {
+        calls.iter().any(|c| c.method == "getUpdates")
+    })
+    .await;
+
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.stop())
+        .await
+        .unwrap()
+        .unwrap();
+    let id = uid();
+    tg.push_update(text(id, 4343, "/start"));
+    tg.wait_for(Duration::from_secs(10), "the update fetched", |calls| {
+        calls
+            .iter()
+            .any(|c| c.method == "getUpdates" && c.payload["offset"].as_i64().unwrap_or(0) <= id)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Not acknowledged while it could not be committed: no poll has moved past it.
+    assert!(
+        !tg.calls_of("getUpdates")
+            .iter()
+            .any(|c| c.payload["offset"] == id + 1)
+    );
+
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.start())
+        .await
+        .unwrap()
+        .unwrap();
+    tg.wait_for(
+        Duration::from_secs(30),
+        "the reply after recovery",
+        |calls| {
+            calls
+                .iter()
+                .any(|c| c.method == "sendMessage" && c.payload["chat_id"] == 4343)
+        },
+    )
+    .await;
     app.stop().await;
 }

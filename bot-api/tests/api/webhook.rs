@@ -187,3 +187,36 @@ async fn offline_without_a_secret_the_webhook_takes_updates_without_the_header()
     assert!(rows.iter().all(|r| r.2 == "pending"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn concurrent_deliveries_of_one_update_have_one_effect() {
+    let (app, db) = spawn_app(AppOptions::default()).await;
+    let u = text(uid(), 88, "/start");
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let (app, u) = (app.clone(), u.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = app.webhook(&u).await;
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()["outcome"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    assert_eq!(outcomes.iter().filter(|o| *o == "processed").count(), 1);
+    assert_eq!(outcomes.iter().filter(|o| *o == "duplicate").count(), 19);
+    let welcome: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE chat_id = 88 AND method = 'sendMessage'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(welcome, 1);
+    std::sync::Arc::try_unwrap(app).ok().unwrap().stop().await;
+}
