@@ -55,44 +55,6 @@ pub fn webhook_auth(
     }
 }
 
-/// The password inside a `scheme://user:password@host/…` URL, if any (to register it with the
-/// log redactor as a literal secret, raw and percent-decoded).
-pub fn url_password(url: &str) -> Vec<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?']).next().unwrap_or("");
-    let Some((userinfo, _)) = authority.rsplit_once('@') else {
-        return Vec::new();
-    };
-    let Some((_, password)) = userinfo.split_once(':') else {
-        return Vec::new();
-    };
-    let mut out = vec![password.to_owned()];
-    let decoded = percent_decode(password);
-    if decoded != password {
-        out.push(decoded);
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(h) = s.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(h, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn secrets(args: &ServeArgs) -> Vec<String> {
     let mut s = Vec::new();
     if let Some(t) = &args.telegram.token {
@@ -102,7 +64,7 @@ fn secrets(args: &ServeArgs) -> Vec<String> {
         s.push(w.expose_secret().to_owned());
     }
     let url = args.db.database_url.expose_secret();
-    s.extend(url_password(url));
+    s.extend(shared::config::url_secret_literals(url));
     s.push(url.to_owned());
     s
 }
@@ -184,7 +146,7 @@ async fn serve(log: LogArgs, args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn migrate(log: LogArgs, args: MigrateArgs) -> anyhow::Result<()> {
-    let mut secrets = url_password(args.db.database_url.expose_secret());
+    let mut secrets = shared::config::url_secret_literals(args.db.database_url.expose_secret());
     secrets.push(args.db.database_url.expose_secret().to_owned());
     let _guard = shared::telemetry::init("bot-api", &log, secrets)?;
     let pool = shared::db::pool(&args.db.database_url, 1)?;
@@ -225,16 +187,5 @@ mod tests {
         ));
         let empty = SecretString::from("");
         assert!(webhook_auth(Mode::Polling, None, Some(&empty)).is_err());
-    }
-
-    #[test]
-    fn the_url_password_is_found_raw_and_decoded() {
-        assert_eq!(
-            url_password("postgres://u:p%40ss@h:5432/db?x=1"),
-            vec!["p%40ss".to_owned(), "p@ss".to_owned()]
-        );
-        assert_eq!(url_password("postgres://u:pw@h/db"), vec!["pw".to_owned()]);
-        assert!(url_password("postgres://u@h/db").is_empty());
-        assert!(url_password("postgres://h/db").is_empty());
     }
 }

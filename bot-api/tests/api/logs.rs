@@ -22,7 +22,7 @@ fn find<'a>(events: &'a [Value], name: &str) -> &'a Value {
 #[tokio::test]
 async fn a_whole_scenario_logs_json_envelopes_with_the_events_and_no_secret() {
     let db = shared::testing::test_db().await;
-    let password = bot_api::cli::url_password(&db.url)
+    let password = shared::config::url_secret_literals(&db.url)
         .into_iter()
         .next()
         .expect("the test database URL has a password");
