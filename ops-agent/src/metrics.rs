@@ -271,6 +271,7 @@ impl AgentMetrics {
         self.set_run(
             backup.as_ref(),
             0,
+            &self.backup_last_attempt,
             &self.backup_last_attempt_success,
             &self.backup_last_success,
             &self.backups_total,
@@ -278,6 +279,7 @@ impl AgentMetrics {
         self.set_run(
             verify.as_ref(),
             1,
+            &self.verify_last_attempt,
             &self.verify_last_attempt_success,
             &self.verify_last_success,
             &self.verifies_total,
@@ -294,11 +296,13 @@ impl AgentMetrics {
         &self,
         run: Option<&RunStatus>,
         slot: usize,
+        last_attempt: &Gauge,
         last_ok: &Gauge,
         last_success: &Gauge,
         total: &IntCounterVec,
     ) {
         let Some(run) = run else { return };
+        last_attempt.set(run.finished_at.timestamp() as f64);
         last_ok.set(if run.success { 1.0 } else { 0.0 });
         last_success.set(run.last_success_at.map_or(0.0, |t| t.timestamp() as f64));
         if let Ok(mut seen) = self.seen.lock()

@@ -253,6 +253,13 @@ async fn own_metrics_pass_promtool_and_follow_the_status_files() {
         daemon.sample("ops_agent_backup_last_attempt_success").await,
         0.0
     );
+    // The rules' BackupFailed condition needs the time of the failed attempt.
+    assert_eq!(
+        daemon
+            .sample("ops_agent_backup_last_attempt_timestamp_seconds")
+            .await,
+        1_700_090_000.0
+    );
     assert_eq!(
         daemon
             .sample("ops_agent_backup_last_success_timestamp_seconds")

@@ -10,6 +10,7 @@
 //! exits, however it exits (passing, failing, panicking or killed).
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -164,8 +165,11 @@ impl Cluster {
             data = shell_quote(&self.data_dir().to_string_lossy()),
             root = shell_quote(&self.root.to_string_lossy()),
         );
+        // Its own process group: a Ctrl-C or a timeout that kills the test's group must not
+        // take the watchdog with it, or the cluster would outlive the tests.
         Command::new("sh")
             .args(["-c", &script])
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
