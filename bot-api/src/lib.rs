@@ -11,7 +11,12 @@
 //! - [`commands`] — parsing of typed commands and button callbacks into one [`commands::Command`].
 //! - [`rbac`] — roles (client < master < admin) and who may run what.
 //! - [`booking`] — where a booking is decided (rules, insert, cancel).
-//! - [`schedule`] — working hours, blocks, time zones of masters.
+//! - [`schedule`] — working hours and time zones of masters; the master row lock.
+//! - [`blocks`] — days off and breaks (`/block`, `/blocks`, `/unblock`).
+//! - [`masters`] — `/addmaster` and `/removemaster`.
+//! - [`browse`] — read-only views with buttons: masters, free days and slots, `/my`, agenda.
+//! - [`keyboards`] — inline keyboards and their compact (≤ 64 byte) callback data.
+//! - [`effects`] — the replies and events one update produces, applied at commit.
 //! - [`slots`] — pure slot arithmetic (hours − blocks − bookings) across DST.
 //! - [`outbox`] — enqueueing replies inside the update's transaction.
 //! - [`reminders`] — the reminder sweep before appointments.

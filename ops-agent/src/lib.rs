@@ -5,9 +5,12 @@
 //! - [`cmd`] — one file per subcommand, each with its `Opts` and `run()`.
 //! - [`status`] — the outcome files of the last backup and drill, shared with the daemon.
 //!
-//! Backups (`backup`, `manifest`, `pgtools`, `retention`, `restore`, `checks`) and the daemon
-//! (`daemon`, `schedule`, `probe`, `alerting`, `notify`, `metrics`) live in modules named after
-//! what they own.
+//! - Backups: [`backup`] (where a backup is written), [`manifest`], [`pgtools`] (child
+//!   processes, credentials), [`lock`], [`retention`] (pure selection + prune), [`restore`]
+//!   (drills and real restores, with their checks).
+//! - The daemon: [`daemon`] (config, schedule loop, jobs), [`schedule`] (cron next-fire),
+//!   [`probe`], [`alerting`] (pure rules and state machine, payloads), [`notify`] (receivers),
+//!   [`metrics`], [`http`] (own `/metrics` and `/health`).
 
 pub mod alerting;
 pub mod backup;
