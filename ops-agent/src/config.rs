@@ -68,6 +68,31 @@ pub struct RetentionArgs {
     pub keep_monthly: u32,
 }
 
+/// Where the bot-api answers; `probe` and `run` flatten it.
+#[derive(Debug, Clone, Args)]
+pub struct BotApiArgs {
+    /// Base URL of the bot-api to probe and scrape.
+    #[arg(
+        long = "bot-api-url",
+        env = "BOT_API_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub bot_api_url: String,
+}
+
+impl BotApiArgs {
+    /// Refuses anything but an http(s) URL, naming the setting.
+    pub fn check(&self) -> anyhow::Result<()> {
+        match reqwest::Url::parse(&self.bot_api_url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
+            _ => anyhow::bail!(
+                "--bot-api-url (BOT_API_URL): {:?} is not an http(s) URL",
+                self.bot_api_url
+            ),
+        }
+    }
+}
+
 /// A database connection plus [`BackupArgs`]: what taking or verifying a backup needs.
 #[derive(Debug, Clone, Args)]
 pub struct DbBackupArgs {

@@ -7,13 +7,8 @@ use std::time::Duration;
 /// Options of `ops-agent probe`.
 #[derive(Debug, clap::Args)]
 pub struct Opts {
-    /// Base URL of the bot-api to probe and scrape.
-    #[arg(
-        long = "bot-api-url",
-        env = "BOT_API_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    pub bot_api_url: String,
+    #[command(flatten)]
+    pub bot_api: crate::config::BotApiArgs,
 
     /// Bound on each request, in seconds.
     #[arg(
@@ -26,7 +21,7 @@ pub struct Opts {
 
 /// Runs `ops-agent probe`.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    super::run::check_url("--bot-api-url (BOT_API_URL)", &opts.bot_api_url)?;
+    opts.bot_api.check()?;
     let timeout = Duration::try_from_secs_f64(opts.timeout_seconds)
         .ok()
         .filter(|d| !d.is_zero())
@@ -36,7 +31,8 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
                 opts.timeout_seconds
             )
         })?;
-    let report = crate::probe::probe(&reqwest::Client::new(), &opts.bot_api_url, timeout).await;
+    let report =
+        crate::probe::probe(&reqwest::Client::new(), &opts.bot_api.bot_api_url, timeout).await;
     println!("{report}");
     Ok(if report.healthy() {
         ExitCode::SUCCESS

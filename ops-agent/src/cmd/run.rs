@@ -18,13 +18,8 @@ pub struct Opts {
     #[arg(long = "config", env = "OPS_AGENT_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// Base URL of the bot-api to probe and scrape.
-    #[arg(
-        long = "bot-api-url",
-        env = "BOT_API_URL",
-        default_value = "http://127.0.0.1:8080"
-    )]
-    pub bot_api_url: String,
+    #[command(flatten)]
+    pub bot_api: crate::config::BotApiArgs,
 
     /// Listen address of the agent's own /metrics and /health.
     #[arg(
@@ -44,24 +39,16 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
         Some(path) => DaemonConfig::load(path)?,
         None => DaemonConfig::parse("")?,
     };
-    check_url("--bot-api-url (BOT_API_URL)", &opts.bot_api_url)?;
+    opts.bot_api.check()?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("binding --listen (OPS_AGENT_LISTEN) {}", opts.listen))?;
     let setup = DaemonSetup {
         config,
         args: opts.db,
-        bot_api_url: opts.bot_api_url,
+        bot_api_url: opts.bot_api.bot_api_url,
         listener,
     };
     daemon::run(setup, shared::shutdown::signal()).await?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Refuses anything but an http(s) URL, naming the setting.
-pub(crate) fn check_url(setting: &str, url: &str) -> anyhow::Result<()> {
-    match reqwest::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
-        _ => anyhow::bail!("{setting}: {url:?} is not an http(s) URL"),
-    }
 }
