@@ -113,7 +113,9 @@ def seed_busy_master(cluster, db, first_day):
 
 
 def quiesce(cluster, db):
-    """Flushes what earlier phases left (dirty pages, dead rows) so each phase starts alike."""
+    """Flushes what seeding left (dirty pages, dead rows) before the read-mostly slot listing.
+    Not used before write phases: the first write of each page after a checkpoint logs a full
+    page image, which would tax the booking runs for the benchmark's own housekeeping."""
     cluster.psql(db, "VACUUM ANALYZE")
     cluster.psql(db, "CHECKPOINT")
 
@@ -159,19 +161,16 @@ def run(cluster, work, quick, rows, data):
                 quiesce(cluster, db)
                 slots = load.run(bot.url, secs, rate=200, text="/slots {master} {day}", masters=[busy_master],
                                  days=40, hours=(0, 1))
-            quiesce(cluster, db)
             res = load.run(bot.url, secs, sample_pid=bot.proc.pid)
             assert res["non_2xx"] == 0 and res["errors"] == 0, res
             runs[observability].append(res)
             if observability and fixed is None:
                 load_rss = res["peak_rss_kib"]
-                quiesce(cluster, db)
                 fixed = load.run(bot.url, secs + 5, rate=1000)
         finally:
             bot.stop()
     booked = int(cluster.psql(db, "SELECT count(*) FROM bookings WHERE client_id IN (SELECT id FROM users WHERE telegram_id >= 500000000 AND telegram_id < 7000000000)"))
     replies = int(cluster.psql(db, "SELECT count(*) FROM outbox"))
-    quiesce(cluster, db)
     tps, pg_clients = pgbench(cluster, db, secs)
 
     on = statistics.median(r["rps"] for r in runs[True])
