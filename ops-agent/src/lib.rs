@@ -1,7 +1,7 @@
 //! The operations sidecar beside bot-api.
 //!
 //! # Layout
-//! - [`config`] — the command line (one subcommand per row of CONTRACT.md "ops-agent CLI").
+//! - [`config`] — the command line (one subcommand per row of docs/interface.md "ops-agent CLI").
 //! - [`cmd`] — one file per subcommand, each with its `Opts` and `run()`.
 //! - [`status`] — the outcome files of the last backup and drill, shared with the daemon.
 //!

@@ -1,4 +1,4 @@
-//! Each log event of CONTRACT.md "Logs" owned by bot-api, as one small type whose `emit()`
+//! Each log event of docs/logging.md owned by bot-api, as one small type whose `emit()`
 //! writes the log line (with `event = "<name>"`) and moves the matching metric together.
 //!
 //! - [`booking`] — `booking_created`, `booking_failed`, `booking_cancelled`, `schedule_updated`.

@@ -1,4 +1,4 @@
-//! The six alerts of CONTRACT.md: their names, severities, texts and runbook anchors, and the
+//! The six alerts of docs/interface.md: their names, severities, texts and runbook anchors, and the
 //! pure conditions that decide from one round of observations whether each one holds.
 
 use std::time::Duration;
@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::window::WindowCounts;
 
-/// The alerts, named as in CONTRACT.md and `alerts/*.yml`.
+/// The alerts, named as in docs/interface.md and `alerts/*.yml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AlertName {
     /// The bot-api's `/health` probe fails.

@@ -1,5 +1,5 @@
 //! `alerts/`: the rule files pass the real `promtool check rules` and `promtool test rules`, name
-//! the six alerts of CONTRACT.md, and every `runbook_url` points at a section of
+//! the six alerts of docs/interface.md, and every `runbook_url` points at a section of
 //! `runbooks/alerts.md` that exists (the agent's own alerts too).
 
 use std::collections::BTreeSet;

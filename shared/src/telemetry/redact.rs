@@ -1,6 +1,6 @@
 //! Redaction: the one function every log line passes through before it is written.
 //!
-//! Rules (CONTRACT.md "Logs"):
+//! Rules (docs/logging.md, "Redaction"):
 //! - a field whose key contains `token`, `secret`, `password`, `authorization`, `api_key` or
 //!   `database_url` (any case) is replaced by [`MASK`], whatever its value;
 //! - inside any string: the literal values registered as secrets (the bot token, passwords),

@@ -1,4 +1,4 @@
-//! Every rule of CONTRACT.md "Logs" redaction, plus a property test over random JSON.
+//! Every redaction rule of docs/logging.md, plus a property test over random JSON.
 
 use super::*;
 use proptest::prelude::*;
