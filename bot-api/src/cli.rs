@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
-use shared::config::{DatabaseArgs, LogArgs};
+use shared::config::{DatabaseArgs, ENV_EXAMPLE, LogArgs, Secret, refuse_placeholder};
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::config::{BotArgs, ChatArgs, Cli, Command, MigrateArgs, Mode, ServeArgs};
@@ -23,6 +23,7 @@ use crate::updates::BotContext;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    refuse_placeholders(&cli.command)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -33,6 +34,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat(args) => runtime.block_on(chat(args)),
     }?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses, before anything starts, a secret setting still holding the placeholder of
+/// `compose/.env.example`: a stack must not run on a password published in the repository.
+pub fn refuse_placeholders(command: &Command) -> anyhow::Result<()> {
+    let db = match command {
+        Command::Serve(a) => &a.db,
+        Command::Chat(a) => &a.db,
+        Command::Migrate(a) => &a.db,
+    };
+    db.refuse_placeholder()?;
+    if let Command::Serve(a) = command {
+        for (setting, value) in [
+            ("TELEGRAM_BOT_TOKEN", &a.telegram.token),
+            ("TELEGRAM_WEBHOOK_SECRET", &a.telegram.webhook_secret),
+        ] {
+            if let Some(v) = value {
+                refuse_placeholder(setting, Secret::Whole(v.expose_secret()), ENV_EXAMPLE)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Webhook authentication for this configuration, or why it cannot start.
@@ -187,5 +210,29 @@ mod tests {
         ));
         let empty = SecretString::from("");
         assert!(webhook_auth(Mode::Polling, None, Some(&empty)).is_err());
+    }
+
+    fn refused(args: &[&str]) -> Option<String> {
+        let argv = ["bot-api"].iter().chain(args);
+        let cli: Cli = shared::config::try_parse_from(argv, &|_| None).unwrap();
+        refuse_placeholders(&cli.command)
+            .err()
+            .map(|e| e.to_string())
+    }
+
+    #[test]
+    fn placeholder_secrets_are_refused_by_their_variable() {
+        let db = "--database-url=postgres://app:pw-4f1e@h/db";
+        let e = refused(&["migrate", "--database-url=postgres://app:change-me@h/db"]).unwrap();
+        assert!(e.starts_with("DATABASE_URL: the password is"), "{e}");
+        let e = refused(&["serve", db, "--telegram-bot-token=change-me-123:x"]).unwrap();
+        assert!(
+            e.starts_with("TELEGRAM_BOT_TOKEN:") && !e.contains("123"),
+            "{e}"
+        );
+        let e = refused(&["serve", db, "--telegram-webhook-secret=change-me-too"]).unwrap();
+        assert!(e.starts_with("TELEGRAM_WEBHOOK_SECRET:"), "{e}");
+        assert!(refused(&["chat", "--as", "1", db]).is_none());
+        assert!(refused(&["serve", db, "--telegram-bot-token=1:real"]).is_none());
     }
 }

@@ -2,10 +2,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = bot_api::config::Cli::parse();
+    // Not `Cli::parse()`: an empty variable must mean "unset", as compose/.env.example says.
+    let cli: bot_api::config::Cli = shared::config::parse();
     match bot_api::cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

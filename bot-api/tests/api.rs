@@ -13,6 +13,8 @@ mod conversation;
 mod domain_helpers;
 #[path = "api/edge_helpers.rs"]
 mod edge_helpers;
+#[path = "api/example_env.rs"]
+mod example_env;
 #[path = "api/health.rs"]
 mod health;
 #[path = "api/logs.rs"]

@@ -111,4 +111,25 @@ mod tests {
     fn verify_cli() {
         Cli::command().debug_assert();
     }
+
+    /// Run by the test below in a child process; a no-op on its own.
+    #[test]
+    fn empty_env_probe_child() {
+        shared::testing::settings::probe_child::<Cli>();
+    }
+
+    #[test]
+    fn every_setting_set_empty_parses_as_if_unset() {
+        let fixture = shared::testing::settings::Fixture {
+            required_env: vec![
+                ("DATABASE_URL", "postgres://u:pw@127.0.0.1:1/db"),
+                ("OPS_BACKUP_DIR", "/nonexistent/backups"),
+            ],
+            args: vec![("restore", vec!["--verify"])],
+        };
+        shared::testing::settings::assert_empty_means_unset::<Cli>(
+            "config::tests::empty_env_probe_child",
+            &fixture,
+        );
+    }
 }

@@ -3,10 +3,9 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = ops_agent::config::Cli::parse();
+    // Not `Cli::parse()`: an empty variable must mean "unset", as compose/.env.example says.
+    let cli: ops_agent::config::Cli = shared::config::parse();
     match ops_agent::cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -12,6 +12,8 @@ mod backup;
 mod backup_support;
 #[path = "agent/daemon.rs"]
 mod daemon;
+#[path = "agent/example_env.rs"]
+mod example_env;
 #[path = "agent/notify.rs"]
 mod notify;
 #[path = "agent/probe.rs"]

@@ -1,12 +1,25 @@
-//! Command-line/environment argument groups shared by both binaries.
+//! Command-line/environment argument groups shared by both binaries, and the rules every
+//! setting follows in both.
 //!
 //! Every setting is a clap flag with an environment fallback; the doc comment is the `--help`
 //! text. Secrets are parsed straight into [`SecretString`] so `Debug` cannot show them.
+//! Both `main`s parse through [`parse`], where an empty variable means "unset"
+//! ([`unset_empty_env`]), and refuse secrets still holding the example's placeholder
+//! ([`refuse_placeholder`]).
+
+mod empty_env;
+mod placeholder;
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
+
+pub use empty_env::{
+    EnvLookup, EnvSetting, env_setting, env_settings, parse, process_env, try_parse_from,
+    unset_empty_env,
+};
+pub use placeholder::{ENV_EXAMPLE, PLACEHOLDER, PlaceholderSecret, Secret, refuse_placeholder};
 
 /// How to reach PostgreSQL.
 #[derive(Debug, Clone, Args)]
@@ -22,6 +35,17 @@ pub struct DatabaseArgs {
         default_value_t = 10
     )]
     pub max_connections: u32,
+}
+
+impl DatabaseArgs {
+    /// Refuses a URL whose password is still the example's placeholder, naming `DATABASE_URL`.
+    pub fn refuse_placeholder(&self) -> Result<(), PlaceholderSecret> {
+        refuse_placeholder(
+            "DATABASE_URL",
+            Secret::UrlPassword(self.database_url.expose_secret()),
+            ENV_EXAMPLE,
+        )
+    }
 }
 
 /// Log line format.

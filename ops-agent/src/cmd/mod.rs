@@ -11,12 +11,15 @@ pub mod run;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use shared::config::{ENV_EXAMPLE, Secret, refuse_placeholder, url_secret_literals};
 
 use crate::config::{Cli, Command};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let _telemetry = shared::telemetry::init("ops-agent", &cli.log, known_secrets())?;
+    refuse_placeholders(&cli.command)?;
+    let _telemetry = shared::telemetry::init("ops-agent", &cli.log, known_secrets(&cli.command))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -34,10 +37,92 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Literal secret values to mask in every log line: the database password, when one is set.
+/// The database URLs a subcommand connects with, by setting. Read from the parsed command
+/// line, so a flag counts as much as a variable and an empty variable is unset, as for every
+/// other setting.
+fn database_urls(command: &Command) -> Vec<(&'static str, &SecretString)> {
+    match command {
+        Command::Backup(o) => vec![("DATABASE_URL", &o.args.db.database_url)],
+        Command::Restore(o) => {
+            let mut urls = vec![("DATABASE_URL", &o.args.db.database_url)];
+            if let Some(target) = &o.target_url {
+                urls.push(("OPS_RESTORE_TARGET_URL", target));
+            }
+            urls
+        }
+        Command::Run(o) => vec![("DATABASE_URL", &o.db.db.database_url)],
+        Command::List(_) | Command::Prune(_) | Command::Probe(_) => Vec::new(),
+    }
+}
+
+/// Refuses a database password still holding the placeholder of `compose/.env.example` before
+/// anything starts: the agent must not run on a password published in the repository. (The
+/// daemon's receiver secrets are checked where its TOML file is read.)
+fn refuse_placeholders(command: &Command) -> anyhow::Result<()> {
+    for (setting, url) in database_urls(command) {
+        refuse_placeholder(
+            setting,
+            Secret::UrlPassword(url.expose_secret()),
+            ENV_EXAMPLE,
+        )?;
+    }
+    Ok(())
+}
+
+/// Literal secret values to mask in every log line: the passwords of the database URLs.
 /// (Secret-named fields and `user:password@` in URLs are masked by rule anyway.)
-fn known_secrets() -> Vec<String> {
-    std::env::var("DATABASE_URL")
-        .map(|u| shared::config::url_secret_literals(&u))
-        .unwrap_or_default()
+fn known_secrets(command: &Command) -> Vec<String> {
+    database_urls(command)
+        .into_iter()
+        .flat_map(|(_, url)| url_secret_literals(url.expose_secret()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(args: &[&str]) -> Command {
+        let argv = ["ops-agent"].iter().chain(args);
+        let cli: Cli = shared::config::try_parse_from(argv, &|_| None).unwrap();
+        cli.command
+    }
+
+    #[test]
+    fn placeholder_database_passwords_are_refused_by_their_variable() {
+        let dir = "--backup-dir=/nonexistent";
+        let placeholder = "--database-url=postgres://ops:change-me@postgres:5432/booking";
+        for args in [
+            vec!["backup", dir, placeholder],
+            vec!["restore", "--verify", dir, placeholder],
+            vec!["run", dir, placeholder],
+        ] {
+            let e = refuse_placeholders(&command(&args))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("DATABASE_URL: the password is"),
+                "{args:?}: {e}"
+            );
+        }
+        let real = "--database-url=postgres://ops:3f9a1c@postgres:5432/booking";
+        let target = "--target-url=postgres://u:change-me-2@h/restored";
+        let e = refuse_placeholders(&command(&["restore", dir, real, target]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("OPS_RESTORE_TARGET_URL:"), "{e}");
+        assert!(refuse_placeholders(&command(&["backup", dir, real])).is_ok());
+    }
+
+    #[test]
+    fn the_passwords_of_parsed_urls_are_known_secrets() {
+        let c = command(&[
+            "restore",
+            "--backup-dir=/nonexistent",
+            "--database-url=postgres://ops:p%40ss@h/db",
+            "--target-url=postgres://u:tgt@h/restored",
+        ]);
+        assert_eq!(known_secrets(&c), vec!["p%40ss", "p@ss", "tgt"]);
+        assert!(known_secrets(&command(&["list", "--backup-dir=/x"])).is_empty());
+    }
 }

@@ -4,11 +4,13 @@
 //!
 //! Durations are seconds (fractions allowed). Secrets (`bearer_token`, `bot_token`) are wrapped
 //! in [`SecretString`] as they are read; `*_env` variants name an environment variable instead.
+//! A secret still holding the examples' `change-me` placeholder is refused.
 
 use std::path::Path;
 use std::time::Duration;
 
 use serde::Deserialize;
+use shared::config::EnvLookup;
 
 use crate::alerting::Thresholds;
 use crate::notify::Receiver;
@@ -177,8 +179,14 @@ impl DaemonConfig {
         Self::parse(&text)
     }
 
-    /// Validates TOML text; the empty text gives every default.
+    /// Validates TOML text; the empty text gives every default. `*_env` keys read the process
+    /// environment.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        Self::parse_with_env(text, &shared::config::process_env)
+    }
+
+    /// [`Self::parse`] with `env` as the environment `*_env` keys read (tests pass a map).
+    pub fn parse_with_env(text: &str, env: EnvLookup<'_>) -> Result<Self, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
         let (backup, _) = job("backup", raw.jobs.backup, "0 0 3 * * *")?;
         let (prune, _) = job("prune", raw.jobs.prune, "0 30 3 * * *")?;
@@ -251,7 +259,7 @@ impl DaemonConfig {
             .receivers
             .into_iter()
             .enumerate()
-            .map(|(i, r)| receivers::receiver(i, r, repeat))
+            .map(|(i, r)| receivers::receiver(i, r, repeat, env))
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(u) = &raw.external_url {
             receivers::http_url("external_url", Some(u.clone()))?;

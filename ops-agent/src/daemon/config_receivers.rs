@@ -1,11 +1,12 @@
 //! The `[[receivers]]` tables of the daemon's configuration: webhook, alertmanager and telegram
-//! receivers, their secrets (wrapped at once, or read from a named environment variable) and
-//! their delivery settings.
+//! receivers, their secrets (wrapped at once, or read from a named environment variable; an
+//! empty variable is unset, a placeholder value refused) and their delivery settings.
 
 use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Deserialize;
+use shared::config::{ENV_EXAMPLE, EnvLookup, Secret, env_setting, refuse_placeholder};
 
 use super::{ConfigError, invalid, seconds};
 use crate::notify::{Receiver, ReceiverKind};
@@ -37,39 +38,66 @@ pub(super) fn http_url(key: &str, v: Option<String>) -> Result<String, ConfigErr
     }
 }
 
+/// Where a literal placeholder in the TOML file comes from, for the message.
+const EXAMPLE_CONFIG: &str = "the example configuration";
+
+/// A receiver secret, given literally or through `{key}_env`. An empty variable counts as unset,
+/// as for every setting; a value still holding the example's placeholder is refused.
 fn secret(
     key: &str,
     literal: Option<String>,
-    env: Option<String>,
+    var: Option<String>,
+    env: EnvLookup<'_>,
 ) -> Result<Option<SecretString>, ConfigError> {
-    match (literal, env) {
-        (Some(_), Some(_)) => Err(invalid(
-            key,
-            format!("set either `{key}` or `{key}_env`, not both"),
-        )),
-        (Some(v), None) => Ok(Some(SecretString::from(v))),
-        (None, Some(var)) => std::env::var(&var)
-            .map(|v| Some(SecretString::from(v)))
-            .map_err(|_| {
+    let value = match (literal, var) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                key,
+                format!("set either `{key}` or `{key}_env`, not both"),
+            ));
+        }
+        (Some(v), None) => {
+            refuse_placeholder(key, Secret::Whole(&v), EXAMPLE_CONFIG)
+                .map_err(|e| invalid(key, e.reason()))?;
+            v
+        }
+        (None, Some(var)) => {
+            let key_env = format!("{key}_env");
+            let v = env_setting(env, &var).ok_or_else(|| {
                 invalid(
-                    format!("{key}_env"),
-                    format!("environment variable {var} is not set"),
+                    &key_env,
+                    format!("environment variable {var} is not set (or is empty)"),
                 )
-            }),
-        (None, None) => Ok(None),
-    }
+            })?;
+            refuse_placeholder(
+                &format!("environment variable {var}"),
+                Secret::Whole(&v),
+                ENV_EXAMPLE,
+            )
+            .map_err(|e| invalid(&key_env, e.to_string()))?;
+            v
+        }
+        (None, None) => return Ok(None),
+    };
+    Ok(Some(SecretString::from(value)))
 }
 
 pub(super) fn receiver(
     i: usize,
     raw: RawReceiver,
     default_repeat: Duration,
+    env: EnvLookup<'_>,
 ) -> Result<Receiver, ConfigError> {
     let k = |f: &str| format!("receivers[{i}].{f}");
     let kind = match raw.kind.as_str() {
         "webhook" => ReceiverKind::Webhook {
             url: http_url(&k("url"), raw.url)?,
-            bearer_token: secret(&k("bearer_token"), raw.bearer_token, raw.bearer_token_env)?,
+            bearer_token: secret(
+                &k("bearer_token"),
+                raw.bearer_token,
+                raw.bearer_token_env,
+                env,
+            )?,
         },
         "alertmanager" => ReceiverKind::Alertmanager {
             url: http_url(&k("url"), raw.url)?,
@@ -82,7 +110,7 @@ pub(super) fn receiver(
                         .unwrap_or_else(|| "https://api.telegram.org".into()),
                 ),
             )?,
-            bot_token: secret(&k("bot_token"), raw.bot_token, raw.bot_token_env)?
+            bot_token: secret(&k("bot_token"), raw.bot_token, raw.bot_token_env, env)?
                 .ok_or_else(|| invalid(k("bot_token"), "is required for a telegram receiver"))?,
             chat_id: raw
                 .chat_id

@@ -54,3 +54,52 @@ fn a_refused_token_is_not_echoed() {
         err("[[receivers]]\nkind = \"webhook\"\nurl = \"nope\"\nbearer_token = \"s3cr3t-value\"");
     assert!(!e.contains("s3cr3t-value"), "{e}");
 }
+
+fn with_env(text: &str, vars: &[(&str, &str)]) -> Result<DaemonConfig, String> {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let env = move |name: &std::ffi::OsStr| {
+        vars.iter()
+            .find(|(k, _)| name == k.as_str())
+            .map(|(_, v)| std::ffi::OsString::from(v))
+    };
+    DaemonConfig::parse_with_env(text, &env).map_err(|e| e.to_string())
+}
+
+const WEBHOOK: &str = "[[receivers]]\nkind = \"webhook\"\nurl = \"http://127.0.0.1:1/hook\"\n";
+const TELEGRAM: &str = "[[receivers]]\nkind = \"telegram\"\nchat_id = \"1\"\n";
+
+#[test]
+fn placeholder_receiver_secrets_are_refused_by_key() {
+    let e = with_env(&format!("{WEBHOOK}bearer_token = \"change-me\""), &[]).unwrap_err();
+    assert!(
+        e.contains("receivers[0].bearer_token") && e.contains("placeholder"),
+        "{e}"
+    );
+    let e = with_env(
+        &format!("{TELEGRAM}bot_token_env = \"ALERT_BOT\""),
+        &[("ALERT_BOT", "change-me-77:secretish")],
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("receivers[0].bot_token_env") && e.contains("ALERT_BOT"),
+        "{e}"
+    );
+    assert!(e.contains("placeholder") && !e.contains("secretish"), "{e}");
+}
+
+#[test]
+fn an_empty_secret_variable_counts_as_unset() {
+    let text = format!("{WEBHOOK}bearer_token_env = \"HOOK_TOKEN\"");
+    for vars in [&[("HOOK_TOKEN", "")][..], &[]] {
+        let e = with_env(&text, vars).unwrap_err();
+        assert!(
+            e.contains("receivers[0].bearer_token_env") && e.contains("HOOK_TOKEN is not set"),
+            "{e}"
+        );
+    }
+    let c = with_env(&text, &[("HOOK_TOKEN", "3f9a")]).unwrap();
+    assert_eq!(c.receivers.len(), 1);
+}

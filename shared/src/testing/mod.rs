@@ -3,8 +3,13 @@
 //! When `DATABASE_URL` is set, databases are created on that server; otherwise one throwaway
 //! [`Cluster`] per test process is started on first use (see [`cluster`]). Tests that need
 //! to stop and start a server (outage tests) start a [`Cluster`] of their own.
+//!
+//! Also: [`settings`] (every env-backed setting, empty, parses as if unset) and [`env_file`]
+//! (`compose/.env.example` as the start-up tests read it).
 
 mod cluster;
+pub mod env_file;
+pub mod settings;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
