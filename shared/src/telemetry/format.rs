@@ -19,17 +19,57 @@ use super::redact::Redactor;
 /// Event name used when a call site gives no `event` field.
 pub const DEFAULT_EVENT: &str = "log";
 
-/// Formats each event as one redacted JSON object per line.
+/// Formats each event as one redacted JSON object per line, or (for `LOG_FORMAT=pretty`) as
+/// a human-readable line built from the same redacted envelope: both formats mask alike.
 #[derive(Debug, Clone)]
 pub struct JsonEnvelope {
     service: &'static str,
     redactor: Redactor,
+    pretty: bool,
 }
 
 impl JsonEnvelope {
     /// A formatter stamping every line with `service` and masking `redactor`'s secrets.
     pub fn new(service: &'static str, redactor: Redactor) -> Self {
-        Self { service, redactor }
+        Self {
+            service,
+            redactor,
+            pretty: false,
+        }
+    }
+
+    /// The same envelope, written as `ts LEVEL message key=value…` for a terminal.
+    pub fn pretty(service: &'static str, redactor: Redactor) -> Self {
+        Self {
+            pretty: true,
+            ..Self::new(service, redactor)
+        }
+    }
+
+    /// One line of the pretty format from a (redacted) envelope.
+    pub fn pretty_line(envelope: &Value) -> String {
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let field = |k: &str| envelope.get(k).map(text).unwrap_or_default();
+        let mut line = format!(
+            "{} {:>5} {}",
+            field("ts"),
+            field("level").to_ascii_uppercase(),
+            field("message")
+        );
+        if let Value::Object(map) = envelope {
+            for (k, v) in map {
+                if !matches!(
+                    k.as_str(),
+                    "ts" | "level" | "message" | "service" | "target"
+                ) {
+                    line.push_str(&format!(" {k}={}", text(v)));
+                }
+            }
+        }
+        line
     }
 
     /// Builds the redacted envelope of one event; separate from I/O so it can be tested.
@@ -85,7 +125,11 @@ where
         event.record(&mut visitor);
         let meta = event.metadata();
         let value = self.envelope(meta.level(), meta.target(), visitor.0);
-        writeln!(writer, "{value}")
+        if self.pretty {
+            writeln!(writer, "{}", Self::pretty_line(&value))
+        } else {
+            writeln!(writer, "{value}")
+        }
     }
 }
 
@@ -149,6 +193,23 @@ mod tests {
         let ts = v["ts"].as_str().unwrap();
         assert!(ts.ends_with('Z') && ts.len() == 24, "{ts}");
         assert!(chrono::DateTime::parse_from_rfc3339(ts).is_ok());
+    }
+
+    #[test]
+    fn the_pretty_line_is_built_from_the_redacted_envelope() {
+        let f = JsonEnvelope::pretty("ops-agent", Redactor::new(["hunter2-secret"]));
+        let mut fields = Map::new();
+        fields.insert("message".into(), "connecting with hunter2-secret".into());
+        fields.insert("event".into(), "backup_failed".into());
+        fields.insert("bearer_token".into(), "abc".into());
+        fields.insert("url".into(), "postgres://u:pw@h/db".into());
+        fields.insert("size_bytes".into(), 12.into());
+        let line = JsonEnvelope::pretty_line(&f.envelope(&tracing::Level::WARN, "x", fields));
+        assert!(line.contains(" WARN connecting with "), "{line}");
+        assert!(line.contains("event=backup_failed") && line.contains("size_bytes=12"));
+        for secret in ["hunter2-secret", "=abc", ":pw@"] {
+            assert!(!line.contains(secret), "{secret} in {line}");
+        }
     }
 
     #[test]

@@ -106,9 +106,12 @@ pub fn init(
             .event_format(JsonEnvelope::new(service, redactor.clone()))
             .with_writer(stdout)
             .boxed(),
+        // Pretty lines come from the same redacted envelope: a terminal is no place for secrets
+        // either.
         LogFormat::Pretty => tracing_subscriber::fmt::layer()
-            .with_target(false)
+            .event_format(JsonEnvelope::pretty(service, redactor.clone()))
             .with_writer(stdout)
+            .with_ansi(false)
             .boxed(),
     };
 
