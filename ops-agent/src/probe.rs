@@ -131,7 +131,7 @@ fn describe(e: reqwest::Error) -> String {
     } else if e.is_connect() {
         "connection refused or unreachable".to_owned()
     } else {
-        crate::notify::error_chain(&e)
+        shared::error::error_chain(&e)
     }
 }
 

@@ -5,11 +5,13 @@
 //! - [`telemetry`] — the JSON log envelope, redaction of secrets, the non-blocking writer.
 //! - [`db`] — connection pool and the embedded migrations of `migrations/`.
 //! - [`metrics`] — Prometheus text encoding with the 0.0.4 content type.
+//! - [`error`] — an error with its causes on one line.
 //! - [`shutdown`] — the SIGTERM/SIGINT signal every long-running loop listens to.
 //! - `testing` (feature `testing`): throwaway PostgreSQL clusters and databases for tests.
 
 pub mod config;
 pub mod db;
+pub mod error;
 pub mod metrics;
 pub mod shutdown;
 pub mod telemetry;

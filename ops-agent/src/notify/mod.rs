@@ -95,7 +95,7 @@ impl DeliveryError {
         let message = if e.is_timeout() {
             "timed out".to_owned()
         } else {
-            error_chain(&e)
+            shared::error::error_chain(&e)
         };
         Self {
             message,
@@ -112,18 +112,6 @@ impl DeliveryError {
             retry_after: None,
         }
     }
-}
-
-/// An error and its causes, `: `-joined ("error sending request: …: Connection refused").
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cur = c.source();
-    }
-    out
 }
 
 /// A batch for one receiver.
