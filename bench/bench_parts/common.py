@@ -1,5 +1,5 @@
 """Shared pieces of bench/run: shell helpers, the throwaway cluster, process measurements."""
-import os, subprocess, time
+import os, shlex, subprocess, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -10,14 +10,27 @@ def sh(cmd, **kw):
     return subprocess.run(cmd, shell=isinstance(cmd, str), check=True, text=True, capture_output=True, **kw).stdout
 
 
+PG_THROWAWAY = ROOT / "target" / "debug" / "pg-throwaway"
+
+
+def build_pg_throwaway():
+    """The scripts' throwaway cluster (shared/src/bin/pg-throwaway.rs, also behind scripts/lib/pg.sh)."""
+    subprocess.run(["cargo", "build", "-q", "--locked", "-p", "shared", "--features", "testing", "--bin", "pg-throwaway"],
+                   cwd=ROOT, check=True)
+
+
 class Cluster:
-    """A throwaway cluster via scripts/lib/pg.sh (same settings for every measurement)."""
+    """A throwaway cluster via pg-throwaway (same settings for every measurement): PostgreSQL's
+    durable defaults plus `settings`; stopped and removed by stop(), or by pg-throwaway's
+    watchdog once this process exits, however it exits."""
 
     def __init__(self, folder, settings):
         self.dir = folder
-        out = sh(["bash", "-c", '. scripts/lib/pg.sh; pg_throwaway_start "$@" && echo "$PGBIN $PG_PORT $PG_SUPERPASS"', "x", str(folder), *settings], cwd=ROOT)
-        self.bindir, port, self.password = out.split()[-3:]
-        self.port = int(port)
+        args = [str(PG_THROWAWAY), "start", str(folder), "--watch", str(os.getpid())]
+        for s in settings:
+            args += ["-c", s]
+        out = dict(shlex.split(line)[0].split("=", 1) for line in sh(args).splitlines() if "=" in line)
+        self.bindir, self.port, self.password = out["PGBIN"], int(out["PG_PORT"]), out["PG_SUPERPASS"]
 
     def url(self, db):
         return f"postgres://postgres:{self.password}@127.0.0.1:{self.port}/{db}"
@@ -33,7 +46,7 @@ class Cluster:
         return sh([f"{self.bindir}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path)], env=self.env(db))
 
     def stop(self):
-        subprocess.run(["bash", "-c", '. scripts/lib/pg.sh; PG_DIR="$1"; pg_throwaway_stop', "x", str(self.dir)], cwd=ROOT)
+        subprocess.run([str(PG_THROWAWAY), "stop", str(self.dir)])
 
 
 def rss_kib(pid, field="VmRSS"):

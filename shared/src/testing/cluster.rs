@@ -1,15 +1,23 @@
-//! A throwaway PostgreSQL cluster started from the system's server binaries.
+//! A throwaway PostgreSQL cluster started from the system's server binaries: the one
+//! implementation behind the tests' harness and the scripts (through the `pg-throwaway`
+//! binary, `shared/src/bin/pg-throwaway.rs`, which `scripts/lib/pg.sh` wraps).
 //!
 //! The binaries are found through `pg_config --bindir` or Debian's versioned folders
-//! (`/usr/lib/postgresql/<major>/bin`), never assumed on `PATH`. The cluster lives in a
-//! temporary folder, listens on a free loopback port, runs with `fsync=off`, and requires a
-//! password (scram) so tests exercise real credentials. PostgreSQL refuses to run as root, so
-//! when the tests run as root every server command runs as the `postgres` user.
+//! (`/usr/lib/postgresql/<major>/bin`), never assumed on `PATH`. The cluster listens on a free
+//! loopback port and requires a password (scram) so every user exercises real credentials.
+//! PostgreSQL refuses to run as root, so when run as root every server command runs as the
+//! `postgres` user.
 //!
-//! A watchdog process stops the cluster and deletes its folder as soon as the test process
-//! exits, however it exits (passing, failing, panicking or killed).
+//! Tests' clusters ([`Cluster::start_new`]) live in a temporary folder and run with
+//! `fsync=off`; the scripts' ([`Cluster::start_in`]) live in a folder the script names and keep
+//! PostgreSQL's durable defaults plus the script's `-c` settings (bench measures with them).
+//!
+//! A watchdog process stops the cluster and deletes its folder as soon as the watched process
+//! (the test process, or the script) exits, however it exits (passing, failing, panicking or
+//! killed).
 
 use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -24,27 +32,80 @@ pub struct Cluster {
     port: u16,
     password: String,
     as_postgres: bool,
+    /// `name=value` server settings given with `-c` at every start.
+    settings: Vec<String>,
 }
 
 /// Superuser name of every throwaway cluster.
 pub const SUPERUSER: &str = "postgres";
 
+/// Speed over durability: a test cluster's data is gone when the tests end anyway.
+const TEST_SETTINGS: [&str; 4] = [
+    "fsync=off",
+    "synchronous_commit=off",
+    "full_page_writes=off",
+    "max_connections=400",
+];
+
+/// Marks a folder as a throwaway cluster's, so [`Cluster::stop_folder`] may delete it.
+const MARKER: &str = ".pg-throwaway";
+const WATCHDOG_PID: &str = "watchdog.pid";
+
 impl Cluster {
-    /// Initialises and starts a new cluster; it is stopped when the process exits.
+    /// Initialises and starts a new test cluster in a temporary folder (`fsync=off`); it is
+    /// stopped and removed when this process exits.
     pub fn start_new() -> anyhow::Result<Self> {
-        let bindir = server_bindir()?;
-        let as_postgres = is_root();
         let root = tempfile::Builder::new()
             .prefix("pgtest-")
             .tempdir()
             .context("creating a temporary folder for the test cluster")?
             .keep();
+        let settings = TEST_SETTINGS.iter().map(|s| (*s).to_owned()).collect();
+        Self::init(root, settings, true, std::process::id())
+    }
+
+    /// Initialises and starts a cluster in `root` (created; a throwaway cluster already
+    /// there is stopped and replaced) with PostgreSQL's durable defaults plus `settings`
+    /// (`name=value`); it is stopped and `root` removed when process `watch_pid` exits, or
+    /// by [`Cluster::stop_folder`].
+    pub fn start_in(root: &Path, settings: &[String], watch_pid: u32) -> anyhow::Result<Self> {
+        for s in settings {
+            if !s.contains('=') {
+                bail!("server setting {s:?} is not name=value");
+            }
+        }
+        Self::stop_folder(root)?;
+        std::fs::create_dir_all(root)
+            .with_context(|| format!("creating the cluster folder {}", root.display()))?;
+        let root = root
+            .canonicalize()
+            .with_context(|| format!("resolving {}", root.display()))?;
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))?;
+        Self::init(root, settings.to_vec(), false, watch_pid)
+    }
+
+    fn init(
+        root: PathBuf,
+        settings: Vec<String>,
+        no_sync: bool,
+        watch_pid: u32,
+    ) -> anyhow::Result<Self> {
+        let bindir = server_bindir()?;
+        let as_postgres = is_root();
+        std::fs::write(root.join(MARKER), "")?;
         let password = format!("pw-{:016x}", rand::random::<u64>());
-        std::fs::write(root.join("pwfile"), &password)?;
+        let pwfile = root.join("pwfile");
+        std::fs::write(&pwfile, &password)?;
+        std::fs::set_permissions(&pwfile, std::fs::Permissions::from_mode(0o600))?;
         if as_postgres {
             run(Command::new("chown")
                 .args(["-R", "postgres:postgres"])
                 .arg(&root))?;
+            let mut dir = root.parent();
+            while let Some(d) = dir {
+                reachable_by_others(d);
+                dir = d.parent();
+            }
         }
         let cluster = Self {
             bindir,
@@ -52,39 +113,39 @@ impl Cluster {
             port: free_port()?,
             password,
             as_postgres,
+            settings,
         };
-        let data = cluster.data_dir();
+        cluster.spawn_watchdog(watch_pid)?;
         let mut initdb = cluster.server_cmd("initdb");
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args([
-                "-U",
-                SUPERUSER,
-                "--auth=scram-sha-256",
-                "--no-sync",
-                "--no-locale",
-                "-E",
-                "UTF8",
-            ])
-            .arg(format!(
-                "--pwfile={}",
-                cluster.root.join("pwfile").display()
-            ));
+        initdb.arg("-D").arg(cluster.data_dir()).args([
+            "-U",
+            SUPERUSER,
+            "--auth=scram-sha-256",
+            "--no-locale",
+            "-E",
+            "UTF8",
+        ]);
+        if no_sync {
+            initdb.arg("--no-sync");
+        }
+        initdb.arg(format!("--pwfile={}", pwfile.display()));
         run(&mut initdb).context("initdb")?;
-        cluster.spawn_watchdog()?;
         cluster.start()?;
         Ok(cluster)
     }
 
     /// Starts (or restarts) the server and waits until it accepts connections.
     pub fn start(&self) -> anyhow::Result<()> {
-        let opts = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
+        // pg_ctl hands -o to a shell: every value is quoted.
+        let mut opts = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -c {}",
             self.port,
-            self.root.display()
+            shell_quote(&format!("unix_socket_directories={}", self.root.display()))
         );
+        for s in &self.settings {
+            opts.push_str(" -c ");
+            opts.push_str(&shell_quote(s));
+        }
         let mut cmd = self.server_cmd("pg_ctl");
         cmd.arg("-D")
             .arg(self.data_dir())
@@ -93,7 +154,7 @@ impl Cluster {
             .args(["-w", "-t", "60", "-o", &opts, "start"]);
         run(&mut cmd).with_context(|| {
             format!(
-                "starting the test cluster; see {}/server.log",
+                "starting the throwaway cluster; see {}/server.log",
                 self.root.display()
             )
         })
@@ -105,7 +166,51 @@ impl Cluster {
         cmd.arg("-D")
             .arg(self.data_dir())
             .args(["-w", "-m", "immediate", "stop"]);
-        run(&mut cmd).context("stopping the test cluster")
+        run(&mut cmd).context("stopping the throwaway cluster")
+    }
+
+    /// Stops the throwaway cluster in `root` (if one runs), ends its watchdog and removes the
+    /// folder. Nothing to do when `root` does not exist; refuses a non-empty folder that no
+    /// throwaway cluster made.
+    pub fn stop_folder(root: &Path) -> anyhow::Result<()> {
+        if !root.exists() {
+            return Ok(());
+        }
+        let ours = root.join(MARKER).exists()
+            // Folders made by scripts/lib/pg.sh before pg-throwaway existed.
+            || (root.join("pwfile").exists() && root.join("data/PG_VERSION").exists());
+        let empty = std::fs::read_dir(root)
+            .with_context(|| format!("reading {}", root.display()))?
+            .next()
+            .is_none();
+        if !ours && !empty {
+            bail!(
+                "{} is not a throwaway cluster's folder; not removing it",
+                root.display()
+            );
+        }
+        if let Ok(pid) = std::fs::read_to_string(root.join(WATCHDOG_PID)) {
+            let pid = pid.trim();
+            // Only the process group this folder's watchdog leads (a recycled pid is left alone).
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let mine = String::from_utf8_lossy(&cmdline).contains(&*root.to_string_lossy());
+            if mine && !pid.is_empty() {
+                let _ = Command::new("kill")
+                    .args(["-TERM", "--", &format!("-{pid}")])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
+        if root.join("data/postmaster.pid").exists() {
+            let bindir = server_bindir()?;
+            let mut cmd = server_command(&bindir, "pg_ctl", is_root(), root);
+            cmd.arg("-D")
+                .arg(root.join("data"))
+                .args(["-w", "-t", "60", "-m", "fast", "stop"]);
+            // A server that is not running (crashed, already stopped) is not an error here.
+            let _ = run(&mut cmd);
+        }
+        std::fs::remove_dir_all(root).with_context(|| format!("removing {}", root.display()))
     }
 
     /// URL of database `db` as the superuser (password included).
@@ -131,26 +236,22 @@ impl Cluster {
         &self.bindir
     }
 
+    /// Folder holding the cluster (data, server log, socket).
+    pub fn folder(&self) -> &Path {
+        &self.root
+    }
+
     fn data_dir(&self) -> PathBuf {
         self.root.join("data")
     }
 
     fn server_cmd(&self, program: &str) -> Command {
-        let path = self.bindir.join(program);
-        let mut cmd = if self.as_postgres {
-            let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--"]).arg(path);
-            c
-        } else {
-            Command::new(path)
-        };
-        cmd.current_dir(&self.root).stdin(Stdio::null());
-        cmd
+        server_command(&self.bindir, program, self.as_postgres, &self.root)
     }
 
-    /// A detached shell that outlives nothing: it polls this process and, once it is gone,
-    /// stops the server and removes the folder.
-    fn spawn_watchdog(&self) -> anyhow::Result<()> {
+    /// A detached shell that polls process `watch_pid` and, once it is gone, stops the server
+    /// and removes the folder. Its pid is kept in the folder for [`Cluster::stop_folder`].
+    fn spawn_watchdog(&self, watch_pid: u32) -> anyhow::Result<()> {
         let stop = self.server_cmd("pg_ctl");
         let mut stop_line = String::new();
         stop_line.push_str(&shell_quote(stop.get_program().to_string_lossy().as_ref()));
@@ -159,23 +260,47 @@ impl Cluster {
             stop_line.push_str(&shell_quote(&a.to_string_lossy()));
         }
         let script = format!(
-            "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
+            "while kill -0 {watch_pid} 2>/dev/null; do sleep 0.5; done; \
              {stop_line} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {root}",
-            pid = std::process::id(),
             data = shell_quote(&self.data_dir().to_string_lossy()),
             root = shell_quote(&self.root.to_string_lossy()),
         );
-        // Its own process group: a Ctrl-C or a timeout that kills the test's group must not
-        // take the watchdog with it, or the cluster would outlive the tests.
-        Command::new("sh")
+        // Its own process group: a Ctrl-C or a timeout that kills the watched process's group
+        // must not take the watchdog with it, or the cluster would outlive its user.
+        let child = Command::new("sh")
             .args(["-c", &script])
             .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .context("spawning the test cluster's watchdog")?;
+            .context("spawning the throwaway cluster's watchdog")?;
+        std::fs::write(self.root.join(WATCHDOG_PID), child.id().to_string())?;
         Ok(())
+    }
+}
+
+/// `program` from `bindir`, run as `postgres` when `as_postgres`, in `cwd`.
+fn server_command(bindir: &Path, program: &str, as_postgres: bool, cwd: &Path) -> Command {
+    let path = bindir.join(program);
+    let mut cmd = if as_postgres {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(path);
+        c
+    } else {
+        Command::new(path)
+    };
+    cmd.current_dir(cwd).stdin(Stdio::null());
+    cmd
+}
+
+/// Lets the `postgres` user traverse `dir` (o+x) when it cannot yet.
+fn reachable_by_others(dir: &Path) {
+    if let Ok(meta) = std::fs::metadata(dir) {
+        let mode = meta.permissions().mode();
+        if mode & 0o001 == 0 {
+            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o001));
+        }
     }
 }
 
@@ -244,6 +369,7 @@ fn run(cmd: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `s` quoted for a POSIX shell.
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
