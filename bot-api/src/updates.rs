@@ -17,7 +17,7 @@ use crate::commands::{self, Command, Parsed};
 use crate::config::BookingRules;
 use crate::effects::{Effects, Event};
 use crate::events::access::RbacDeny;
-use crate::events::booking::BookingFailed;
+use crate::events::booking::{BookingFailed, FailureReason};
 use crate::metrics::Metrics;
 use crate::rbac::{self, Actor, Role};
 use crate::telegram::types::{Update, User};
@@ -231,7 +231,7 @@ async fn dispatch(
         Parsed::Malformed(m) => {
             if m.command == "book" {
                 fx.event(Event::Failed(BookingFailed {
-                    reason: "invalid_input",
+                    reason: FailureReason::InvalidInput,
                     master_id: None,
                     client_telegram_id: actor.telegram_id,
                 }));

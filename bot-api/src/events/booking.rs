@@ -4,6 +4,90 @@
 
 use crate::metrics::Metrics;
 
+/// The `reason` label of `bot_api_booking_failures_total` and of `booking_failed`; the
+/// spellings are those of [`crate::metrics::FAILURE_REASONS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailureReason {
+    /// `in_past`.
+    InPast,
+    /// `too_soon`.
+    TooSoon,
+    /// `beyond_horizon`.
+    BeyondHorizon,
+    /// `outside_hours`.
+    OutsideHours,
+    /// `blocked`.
+    Blocked,
+    /// `taken`.
+    Taken,
+    /// `limit_reached`.
+    LimitReached,
+    /// `invalid_input`.
+    InvalidInput,
+    /// `master_not_found`.
+    MasterNotFound,
+    /// `internal`.
+    Internal,
+}
+
+impl FailureReason {
+    /// Every reason, in the order of [`crate::metrics::FAILURE_REASONS`].
+    pub const ALL: [Self; 10] = [
+        Self::InPast,
+        Self::TooSoon,
+        Self::BeyondHorizon,
+        Self::OutsideHours,
+        Self::Blocked,
+        Self::Taken,
+        Self::LimitReached,
+        Self::InvalidInput,
+        Self::MasterNotFound,
+        Self::Internal,
+    ];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InPast => "in_past",
+            Self::TooSoon => "too_soon",
+            Self::BeyondHorizon => "beyond_horizon",
+            Self::OutsideHours => "outside_hours",
+            Self::Blocked => "blocked",
+            Self::Taken => "taken",
+            Self::LimitReached => "limit_reached",
+            Self::InvalidInput => "invalid_input",
+            Self::MasterNotFound => "master_not_found",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+/// Who cancelled a booking: the `by` label of `bot_api_booking_cancellations_total` and of
+/// `booking_cancelled`, and the value stored in `bookings.cancelled_by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CancelledBy {
+    /// The booking's client.
+    Client,
+    /// The booking's master.
+    Master,
+    /// An admin.
+    Admin,
+}
+
+impl CancelledBy {
+    /// Every value, in the order of [`crate::metrics::CANCELLED_BY`].
+    pub const ALL: [Self; 3] = [Self::Client, Self::Master, Self::Admin];
+
+    /// The label (and column) value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Client => "client",
+            Self::Master => "master",
+            Self::Admin => "admin",
+        }
+    }
+}
+
 /// A booking was committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingCreated {
@@ -32,8 +116,8 @@ impl BookingCreated {
 /// A booking attempt was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingFailed {
-    /// One of [`crate::metrics::FAILURE_REASONS`].
-    pub reason: &'static str,
+    /// Why.
+    pub reason: FailureReason,
     /// The master asked for, when known.
     pub master_id: Option<i64>,
     /// Telegram id of the client.
@@ -45,7 +129,7 @@ impl BookingFailed {
     pub fn emit(&self, metrics: &Metrics) {
         tracing::info!(
             event = "booking_failed",
-            reason = self.reason,
+            reason = self.reason.as_str(),
             master_id = self.master_id,
             client_telegram_id = self.client_telegram_id,
             "Booking refused"
@@ -53,7 +137,7 @@ impl BookingFailed {
         metrics.bookings.with_label_values(&["failure"]).inc();
         metrics
             .booking_failures
-            .with_label_values(&[self.reason])
+            .with_label_values(&[self.reason.as_str()])
             .inc();
     }
 }
@@ -65,8 +149,8 @@ pub struct BookingCancelled {
     pub booking_id: i64,
     /// `masters.id`.
     pub master_id: i64,
-    /// `client`, `master` or `admin`.
-    pub by: &'static str,
+    /// Who cancelled.
+    pub by: CancelledBy,
 }
 
 impl BookingCancelled {
@@ -76,10 +160,13 @@ impl BookingCancelled {
             event = "booking_cancelled",
             booking_id = self.booking_id,
             master_id = self.master_id,
-            by = self.by,
+            by = self.by.as_str(),
             "Booking cancelled"
         );
-        metrics.cancellations.with_label_values(&[self.by]).inc();
+        metrics
+            .cancellations
+            .with_label_values(&[self.by.as_str()])
+            .inc();
     }
 }
 

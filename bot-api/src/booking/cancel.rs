@@ -1,0 +1,124 @@
+//! `/cancel`: who may cancel a booking ([`CancelledBy::of`], pure) and until when, then the
+//! update and the notes to both parties.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgConnection;
+
+use crate::config::BookingRules;
+use crate::effects::{Effects, Event};
+use crate::events::access::RbacDeny;
+use crate::events::booking::{BookingCancelled, CancelledBy};
+use crate::rbac::{Actor, Role};
+use crate::schedule;
+use crate::slots;
+
+impl CancelledBy {
+    /// Who `actor` is to a booking of `master_id` held by `client_id`; `None` when it is not
+    /// theirs to cancel. A master cancelling their own booking counts as the master even if
+    /// they are an admin too.
+    pub fn of(actor: &Actor, master_id: i64, client_id: i64) -> Option<Self> {
+        if actor.master_id == Some(master_id) {
+            Some(Self::Master)
+        } else if actor.role == Role::Admin {
+            Some(Self::Admin)
+        } else if actor.user_id == client_id {
+            Some(Self::Client)
+        } else {
+            None
+        }
+    }
+}
+
+/// The booking row as cancelling needs it.
+#[derive(sqlx::FromRow)]
+struct ToCancel {
+    master_id: i64,
+    client_id: i64,
+    starts_at: DateTime<Utc>,
+    status: String,
+    time_zone: String,
+    master_chat: i64,
+    client_chat: i64,
+}
+
+/// `/cancel <booking_id>` (and the cancel button).
+pub async fn cancel(
+    conn: &mut PgConnection,
+    rules: &BookingRules,
+    actor: &Actor,
+    booking_id: i64,
+    fx: &mut Effects,
+) -> Result<(), sqlx::Error> {
+    let row: Option<ToCancel> = sqlx::query_as(
+        "SELECT b.master_id, b.client_id, b.starts_at, b.status, m.time_zone, \
+                mu.chat_id AS master_chat, cu.chat_id AS client_chat \
+         FROM bookings b JOIN masters m ON m.id = b.master_id \
+         JOIN users mu ON mu.id = m.user_id JOIN users cu ON cu.id = b.client_id \
+         WHERE b.id = $1 FOR UPDATE OF b",
+    )
+    .bind(booking_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(b) = row else {
+        fx.reply(format!("There is no booking #{booking_id}."));
+        return Ok(());
+    };
+    let Some(by) = CancelledBy::of(actor, b.master_id, b.client_id) else {
+        fx.event(Event::Deny(RbacDeny {
+            actor_telegram_id: actor.telegram_id,
+            role: actor.role.as_str(),
+            command: "cancel",
+        }));
+        fx.reply(format!(
+            "Sorry, booking #{booking_id} is not yours to cancel."
+        ));
+        return Ok(());
+    };
+    let tz = schedule::parse_tz(&b.time_zone);
+    let when = slots::local_datetime(tz, b.starts_at);
+    let now = Utc::now();
+    if b.status != "confirmed" {
+        fx.reply(format!("Booking #{booking_id} is already cancelled."));
+        return Ok(());
+    }
+    if b.starts_at <= now {
+        fx.reply(format!(
+            "Booking #{booking_id} ({when}) has already started, so it cannot be cancelled."
+        ));
+        return Ok(());
+    }
+    let cutoff = Duration::minutes(i64::from(rules.cancel_cutoff_minutes));
+    if by == CancelledBy::Client && b.starts_at - now < cutoff {
+        fx.reply(format!(
+            "Booking #{booking_id} ({when}) can no longer be cancelled: clients may cancel up to {} minutes before the start. Please contact the master.",
+            rules.cancel_cutoff_minutes
+        ));
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE bookings SET status = 'cancelled', cancelled_at = now(), cancelled_by = $2 \
+         WHERE id = $1",
+    )
+    .bind(booking_id)
+    .bind(by.as_str())
+    .execute(&mut *conn)
+    .await?;
+    fx.reply(format!(
+        "Booking #{booking_id} on {when} ({tz}) is cancelled."
+    ));
+    let note = format!(
+        "Booking #{booking_id} on {when} ({tz}) was cancelled by the {}.",
+        by.as_str()
+    );
+    for chat in [b.master_chat, b.client_chat] {
+        if chat != actor.chat_id {
+            fx.notify(chat, note.clone());
+        }
+    }
+    fx.event(Event::Cancelled(BookingCancelled {
+        booking_id,
+        master_id: b.master_id,
+        by,
+    }));
+    Ok(())
+}
