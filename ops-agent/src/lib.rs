@@ -1,12 +1,13 @@
 //! The operations sidecar beside bot-api.
 //!
 //! # Layout
-//! - [`config`] — the command line (one subcommand per row of docs/interface.md "ops-agent CLI").
-//! - [`cmd`] — one file per subcommand, each with its `Opts` and `run()`.
+//! - [`cmd`] — the command line (clap lives only here; one file per subcommand, each with its
+//!   `Opts` and `run()`), mapped into the domain's plain settings once.
 //! - [`status`] — the outcome files of the last backup and drill, shared with the daemon.
 //!
-//! - Backups: [`backup`] (where a backup is written), [`manifest`], [`pgtools`] (child
-//!   processes, credentials), [`lock`], [`retention`] (pure selection + prune), [`restore`]
+//! - Backups: [`store`] (folder, tools, retention policy), [`backup`] (where a backup is
+//!   written), [`manifest`], [`pgtools`] (child processes, credentials, the parsed database
+//!   target), [`lock`], [`retention`] (pure selection + prune), [`restore`]
 //!   (drills and real restores, with their checks).
 //! - The daemon: [`daemon`] (config, schedule loop, jobs), [`schedule`] (cron next-fire),
 //!   [`probe`], [`alerting`] (pure rules and state machine, payloads), [`notify`] (receivers),
@@ -15,7 +16,6 @@
 pub mod alerting;
 pub mod backup;
 pub mod cmd;
-pub mod config;
 pub mod daemon;
 pub mod http;
 pub mod lock;
@@ -28,3 +28,4 @@ pub mod restore;
 pub mod retention;
 pub mod schedule;
 pub mod status;
+pub mod store;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // Not `Cli::parse()`: an empty variable must mean "unset", as compose/.env.example says.
-    let cli: ops_agent::config::Cli = shared::config::parse();
+    let cli: ops_agent::cmd::Cli = shared::config::parse();
     match ops_agent::cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -30,6 +30,9 @@ pub struct PgTarget {
     /// sqlx options for connecting from this process (password included, never printed).
     pub options: PgConnectOptions,
     password: Option<SecretString>,
+    /// The URL this was parsed from, kept only to mask it in error text (see
+    /// [`crate::status::redacted_reason`]); [`PgTarget::with_database`] keeps it unchanged.
+    source_url: SecretString,
 }
 
 impl PgTarget {
@@ -62,6 +65,7 @@ impl PgTarget {
             sslmode,
             password: shared::config::url_password(url.expose_secret()).map(SecretString::from),
             options,
+            source_url: url.clone(),
         })
     }
 
@@ -89,6 +93,11 @@ impl PgTarget {
     /// The password, for redacting error messages.
     pub fn password(&self) -> Option<&str> {
         self.password.as_ref().map(|p| p.expose_secret())
+    }
+
+    /// The URL this target was parsed from, for masking it in error text.
+    pub fn source_url(&self) -> &SecretString {
+        &self.source_url
     }
 }
 

@@ -7,12 +7,43 @@
 //! days across daylight-saving changes. Whatever the policy, the newest backup is kept; only
 //! backups with a manifest are ever considered, so nothing without one is deleted.
 
+use anyhow::Context;
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 
-use crate::config::{BackupArgs, RetentionArgs};
 use crate::lock::FolderLock;
 use crate::manifest;
 use crate::status::{self, RunKind};
+
+/// How many backups to keep: the newest `keep_last`, plus the newest of each of the last
+/// `keep_daily` days, `keep_weekly` ISO weeks and `keep_monthly` months that have backups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    /// Keep this many newest backups (at least the newest one is always kept).
+    pub keep_last: u32,
+    /// Keep the newest backup of each of this many days.
+    pub keep_daily: u32,
+    /// Keep the newest backup of each of this many ISO weeks.
+    pub keep_weekly: u32,
+    /// Keep the newest backup of each of this many months.
+    pub keep_monthly: u32,
+}
+
+impl RetentionPolicy {
+    /// The documented defaults (`OPS_KEEP_*` in docs/interface.md): 7 last, 7 daily, 4 weekly,
+    /// 6 monthly. A `const` so the command line's defaults are these very numbers.
+    pub const DEFAULT: Self = Self {
+        keep_last: 7,
+        keep_daily: 7,
+        keep_weekly: 4,
+        keep_monthly: 6,
+    };
+}
+
+impl Default for RetentionPolicy {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
 
 /// What a prune deleted (or would delete with `dry_run`).
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -40,7 +71,7 @@ pub struct Selection {
 /// calendar days, ISO weeks and months bucket them. No I/O.
 pub fn select<Tz: TimeZone>(
     backups: &[(String, DateTime<Utc>)],
-    policy: &RetentionArgs,
+    policy: &RetentionPolicy,
     tz: &Tz,
 ) -> Selection {
     let mut sorted: Vec<&(String, DateTime<Utc>)> = backups.iter().collect();
@@ -91,17 +122,22 @@ fn keep_newest_per_bucket<K: PartialEq>(keep: &mut [bool], buckets: u32, key: im
     }
 }
 
-/// Applies the retention policy to the complete backups in the folder. Refuses to delete
-/// anything while the last backup run failed: old backups may then be all there is.
-pub async fn prune(args: &BackupArgs, dry_run: bool) -> anyhow::Result<PruneReport> {
-    let dir = args.backup_dir.clone();
-    let policy = args.retention;
-    tokio::task::spawn_blocking(move || prune_blocking(&dir, &policy, dry_run)).await?
+/// Applies `policy` to the complete backups in `dir`. Refuses to delete anything while the
+/// last backup run failed: old backups may then be all there is.
+pub async fn prune(
+    dir: &std::path::Path,
+    policy: &RetentionPolicy,
+    dry_run: bool,
+) -> anyhow::Result<PruneReport> {
+    let (dir, policy) = (dir.to_path_buf(), *policy);
+    tokio::task::spawn_blocking(move || prune_blocking(&dir, &policy, dry_run))
+        .await
+        .context("the prune task panicked")?
 }
 
 fn prune_blocking(
     dir: &std::path::Path,
-    policy: &RetentionArgs,
+    policy: &RetentionPolicy,
     dry_run: bool,
 ) -> anyhow::Result<PruneReport> {
     let _lock = if dry_run {

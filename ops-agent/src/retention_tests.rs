@@ -5,8 +5,8 @@ use super::*;
 use chrono_tz::Europe::Berlin;
 use proptest::prelude::*;
 
-fn policy(last: u32, daily: u32, weekly: u32, monthly: u32) -> RetentionArgs {
-    RetentionArgs {
+fn policy(last: u32, daily: u32, weekly: u32, monthly: u32) -> RetentionPolicy {
+    RetentionPolicy {
         keep_last: last,
         keep_daily: daily,
         keep_weekly: weekly,

@@ -11,6 +11,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::pgtools::PgTarget;
+
 /// Which kind of run a status file describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -77,14 +79,10 @@ impl RunStatus {
 
 /// A run's error chain as one line, with the database URL and its password masked should
 /// anything quote them: this text goes into the status file and the logs.
-pub fn redacted_reason(database_url: &secrecy::SecretString, e: &anyhow::Error) -> String {
+pub fn redacted_reason(database: &PgTarget, e: &anyhow::Error) -> String {
     use secrecy::ExposeSecret;
-    let url = database_url.expose_secret();
-    let pw = crate::pgtools::PgTarget::from_url(database_url, "DATABASE_URL")
-        .ok()
-        .and_then(|t| t.password().map(str::to_owned));
-    let redactor = shared::telemetry::redact::Redactor::new(pw);
-    let text = format!("{e:#}").replace(url, "[DATABASE_URL]");
+    let redactor = shared::telemetry::redact::Redactor::new(database.password().map(str::to_owned));
+    let text = format!("{e:#}").replace(database.source_url().expose_secret(), "[DATABASE_URL]");
     redactor.redact_str(&text).into_owned()
 }
 
@@ -167,9 +165,10 @@ mod tests {
     #[test]
     fn a_failure_reason_never_carries_the_database_url_or_password() {
         let url = secrecy::SecretString::from("postgres://ops:s3cr3t-pw@db:5432/booking");
+        let database = PgTarget::from_url(&url, "DATABASE_URL").unwrap();
         let e = anyhow::anyhow!("auth failed for s3cr3t-pw")
             .context("connecting to postgres://ops:s3cr3t-pw@db:5432/booking");
-        let reason = redacted_reason(&url, &e);
+        let reason = redacted_reason(&database, &e);
         assert!(!reason.contains("s3cr3t-pw"), "{reason}");
         assert!(
             reason.contains("[DATABASE_URL]") && reason.contains("auth failed"),

@@ -16,11 +16,11 @@ use sqlx::{Connection, PgConnection};
 pub use crate::manifest::Manifest;
 pub use dump::COUNTED_TABLES;
 
-use crate::config::DbBackupArgs;
 use crate::lock::FolderLock;
 use crate::manifest::{self, TMP_PREFIX};
-use crate::pgtools::{PgTarget, PgTools, check_tool_not_older};
+use crate::pgtools::{PgTarget, check_tool_not_older};
 use crate::status::{self, RunKind, RunStatus};
+use crate::store::BackupStore;
 
 /// Free space required beyond the last backup's size: a quarter more, at least 16 MiB.
 pub fn required_free_bytes(last_size_bytes: Option<u64>) -> u64 {
@@ -28,13 +28,14 @@ pub fn required_free_bytes(last_size_bytes: Option<u64>) -> u64 {
     last.saturating_add((last / 4).max(16 * 1024 * 1024))
 }
 
-/// Takes one backup now. Records the outcome in the status file whatever happens, logs
-/// `backup_completed` or `backup_failed`, and applies retention after a success.
-pub async fn take(args: &DbBackupArgs) -> anyhow::Result<Manifest> {
+/// Takes one backup of `database` into `store` now. Records the outcome in the status file
+/// whatever happens, logs `backup_completed` or `backup_failed`, and applies retention after a
+/// success.
+pub async fn take(database: &PgTarget, store: &BackupStore) -> anyhow::Result<Manifest> {
     let started_at = Utc::now();
     let clock = Instant::now();
-    let dir = &args.backup.backup_dir;
-    let result = take_locked(args, clock).await;
+    let dir = &store.dir;
+    let result = take_locked(database, store, clock).await;
     let duration_seconds = clock.elapsed().as_secs_f64();
     let outcome = match &result {
         Ok(m) => {
@@ -54,7 +55,7 @@ pub async fn take(args: &DbBackupArgs) -> anyhow::Result<Manifest> {
             }
         }
         Err(e) => {
-            let reason = status::redacted_reason(&args.db.database_url, e);
+            let reason = status::redacted_reason(database, e);
             tracing::error!(event = "backup_failed", duration_seconds, reason = %reason, "Backup failed");
             RunStatus {
                 success: false,
@@ -67,22 +68,25 @@ pub async fn take(args: &DbBackupArgs) -> anyhow::Result<Manifest> {
         tracing::error!(event = "status_write_failed", error = %format!("{e:#}"), "Cannot record the backup's outcome");
     }
     let manifest = result?;
-    if let Err(e) = crate::retention::prune(&args.backup, false).await {
+    if let Err(e) = crate::retention::prune(dir, &store.retention, false).await {
         tracing::error!(event = "retention_failed", error = %format!("{e:#}"), "Retention after the backup failed; backups kept");
     }
     Ok(manifest)
 }
 
-async fn take_locked(args: &DbBackupArgs, clock: Instant) -> anyhow::Result<Manifest> {
-    let dir = &args.backup.backup_dir;
+async fn take_locked(
+    target: &PgTarget,
+    store: &BackupStore,
+    clock: Instant,
+) -> anyhow::Result<Manifest> {
+    let dir = &store.dir;
     let _lock = FolderLock::acquire(dir)?;
     for name in manifest::remove_leftovers(dir)? {
         tracing::warn!(event = "backup_leftover_removed", file = %name, "Removed a leftover of an interrupted run");
     }
     check_free_space(dir)?;
 
-    let target = PgTarget::from_url(&args.db.database_url, "DATABASE_URL")?;
-    let tools = PgTools::new(args.backup.pg_bin_dir.as_deref());
+    let tools = &store.tools;
     let (version, conn) = tokio::join!(
         tools.version("pg_dump"),
         PgConnection::connect_with(&target.options)
@@ -109,7 +113,7 @@ async fn take_locked(args: &DbBackupArgs, clock: Instant) -> anyhow::Result<Mani
     let tmp_dump = dir.join(format!("{TMP_PREFIX}{id}.dump"));
     guard.0.push(tmp_dump.clone());
     phase("prepared", clock);
-    let facts = dump::dump_in_snapshot(&mut conn, &tools, &target, &tmp_dump).await?;
+    let facts = dump::dump_in_snapshot(&mut conn, tools, target, &tmp_dump).await?;
     phase("dumped", clock);
     let _ = conn.close().await;
 

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::config::DbBackupArgs;
+use super::args::DbBackupArgs;
 
 /// Options of `ops-agent backup`.
 #[derive(Debug, clap::Args)]
@@ -17,7 +17,8 @@ pub struct Opts {
 
 /// Runs `ops-agent backup`: exit 0 on a complete backup.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    let m = crate::backup::take(&opts.args).await?;
+    let database = opts.args.database()?;
+    let m = crate::backup::take(&database, &opts.args.backup.store()).await?;
     if opts.json {
         println!("{}", serde_json::to_string(&m)?);
     } else {

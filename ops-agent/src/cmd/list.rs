@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::config::BackupArgs;
+use super::args::BackupArgs;
 
 /// Options of `ops-agent list`.
 #[derive(Debug, clap::Args)]

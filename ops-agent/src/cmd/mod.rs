@@ -1,6 +1,9 @@
-//! One file per subcommand; each has its `Opts` (clap args) and an async `run()`.
-//! This module installs logging and the tokio runtime once, then dispatches.
+//! The command line and what runs it: [`args`] (the parser and the shared argument groups),
+//! one file per subcommand with its `Opts` and an async `run()`. Arguments are mapped into the
+//! domain's settings here, once; this module installs logging and the tokio runtime, then
+//! dispatches.
 
+pub mod args;
 pub mod backup;
 pub mod list;
 pub mod probe;
@@ -14,7 +17,7 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use shared::config::{ENV_EXAMPLE, Secret, refuse_placeholder, url_secret_literals};
 
-use crate::config::{Cli, Command};
+pub use args::{Cli, Command};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -8,7 +8,7 @@ use std::time::Duration;
 #[derive(Debug, clap::Args)]
 pub struct Opts {
     #[command(flatten)]
-    pub bot_api: crate::config::BotApiArgs,
+    pub bot_api: super::args::BotApiArgs,
 
     /// Bound on each request, in seconds.
     #[arg(
@@ -21,7 +21,7 @@ pub struct Opts {
 
 /// Runs `ops-agent probe`.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    opts.bot_api.check()?;
+    let bot_api_url = opts.bot_api.url()?;
     let timeout = Duration::try_from_secs_f64(opts.timeout_seconds)
         .ok()
         .filter(|d| !d.is_zero())
@@ -31,8 +31,7 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
                 opts.timeout_seconds
             )
         })?;
-    let report =
-        crate::probe::probe(&reqwest::Client::new(), &opts.bot_api.bot_api_url, timeout).await;
+    let report = crate::probe::probe(&reqwest::Client::new(), &bot_api_url, timeout).await;
     println!("{report}");
     Ok(if report.healthy() {
         ExitCode::SUCCESS

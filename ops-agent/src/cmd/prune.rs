@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::config::BackupArgs;
+use super::args::BackupArgs;
 
 /// Options of `ops-agent prune`.
 #[derive(Debug, clap::Args)]
@@ -21,7 +21,8 @@ pub struct Opts {
 
 /// Runs `ops-agent prune`.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    let report = crate::retention::prune(&opts.backup, opts.dry_run).await?;
+    let store = opts.backup.store();
+    let report = crate::retention::prune(&store.dir, &store.retention, opts.dry_run).await?;
     if opts.json {
         println!("{}", serde_json::to_string(&report)?);
         return Ok(ExitCode::SUCCESS);

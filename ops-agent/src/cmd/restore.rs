@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use secrecy::SecretString;
 
-use crate::config::DbBackupArgs;
+use super::args::DbBackupArgs;
+use crate::pgtools::PgTarget;
 
 /// Options of `ops-agent restore`.
 #[derive(Debug, clap::Args)]
@@ -41,12 +42,15 @@ pub struct Opts {
 
 /// Runs `ops-agent restore`: exit 0 only when every check passed.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
+    let database = opts.args.database()?;
+    let store = opts.args.backup.store();
+    let backup = opts.backup.as_deref();
     let report = match &opts.target_url {
         Some(url) if !opts.verify => {
-            crate::restore::restore_into(&opts.args, url, opts.backup.as_deref(), opts.force)
-                .await?
+            let target = PgTarget::from_url(url, "--target-url")?;
+            crate::restore::restore_into(&database, &store, &target, backup, opts.force).await?
         }
-        _ => crate::restore::verify(&opts.args, opts.backup.as_deref()).await?,
+        _ => crate::restore::verify(&database, &store, backup).await?,
     };
     if opts.json {
         println!("{}", serde_json::to_string(&report)?);

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::config::DbBackupArgs;
+use super::args::{BotApiArgs, DbBackupArgs};
 use crate::daemon::{self, DaemonConfig, DaemonSetup};
 
 /// Options of `ops-agent run`.
@@ -19,7 +19,7 @@ pub struct Opts {
     pub config: Option<PathBuf>,
 
     #[command(flatten)]
-    pub bot_api: crate::config::BotApiArgs,
+    pub bot_api: BotApiArgs,
 
     /// Listen address of the agent's own /metrics and /health.
     #[arg(
@@ -39,14 +39,16 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
         Some(path) => DaemonConfig::load(path)?,
         None => DaemonConfig::parse("")?,
     };
-    opts.bot_api.check()?;
+    let bot_api_url = opts.bot_api.url()?;
+    let database = opts.db.database()?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("binding --listen (OPS_AGENT_LISTEN) {}", opts.listen))?;
     let setup = DaemonSetup {
         config,
-        args: opts.db,
-        bot_api_url: opts.bot_api.bot_api_url,
+        database,
+        store: opts.db.backup.store(),
+        bot_api_url,
         listener,
     };
     daemon::run(setup, shared::shutdown::signal()).await?;

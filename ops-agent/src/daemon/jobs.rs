@@ -15,11 +15,12 @@ use super::scheduler::{Clock, JobFn};
 use crate::alerting::rules::RunSummary;
 use crate::alerting::window::BookingWindow;
 use crate::alerting::{AlertEngine, Evaluation, Observations};
-use crate::config::DbBackupArgs;
 use crate::metrics::AgentMetrics;
 use crate::notify::Notifier;
+use crate::pgtools::PgTarget;
 use crate::probe::{self, ProbeReport, Target};
 use crate::status::{self, RunKind};
+use crate::store::BackupStore;
 
 /// Alert state carried from one probe round to the next.
 #[derive(Debug)]
@@ -31,7 +32,8 @@ struct AlertLoop {
 /// What the jobs share.
 #[derive(Debug)]
 pub struct JobContext {
-    args: DbBackupArgs,
+    database: PgTarget,
+    store: BackupStore,
     bot_api_url: String,
     probe_timeout: Duration,
     client: reqwest::Client,
@@ -45,14 +47,16 @@ impl JobContext {
     /// A context whose alerts start inactive; `started_at` is the reference for "no backup yet".
     pub fn new(
         config: &DaemonConfig,
-        args: DbBackupArgs,
+        database: PgTarget,
+        store: BackupStore,
         bot_api_url: String,
         metrics: Arc<AgentMetrics>,
         notifier: Notifier,
         started_at: DateTime<Utc>,
     ) -> Self {
         Self {
-            args,
+            database,
+            store,
             bot_api_url,
             probe_timeout: config.probe_timeout,
             client: reqwest::Client::new(),
@@ -71,7 +75,7 @@ impl JobContext {
     pub async fn probe_round(&self, now: DateTime<Utc>) -> (ProbeReport, Evaluation) {
         let report = probe::probe(&self.client, &self.bot_api_url, self.probe_timeout).await;
         self.metrics.observe_probe(&report);
-        let backup_dir = &self.args.backup.backup_dir;
+        let backup_dir = &self.store.dir;
         self.metrics.refresh_status(backup_dir);
         let mut state = self.alerts.lock().await;
         let window_len = state.engine.thresholds().failure_window;
@@ -115,7 +119,7 @@ impl JobContext {
     }
 
     async fn backup(&self) -> bool {
-        match crate::backup::take(&self.args).await {
+        match crate::backup::take(&self.database, &self.store).await {
             Ok(m) => {
                 tracing::info!(event = "job_finished", job = "backup", backup_id = %m.id, size_bytes = m.size_bytes, "Scheduled backup done");
                 true
@@ -133,7 +137,7 @@ impl JobContext {
     }
 
     async fn prune(&self) -> bool {
-        match crate::retention::prune(&self.args.backup, false).await {
+        match crate::retention::prune(&self.store.dir, &self.store.retention, false).await {
             Ok(r) => {
                 tracing::info!(
                     event = "job_finished",
@@ -157,7 +161,7 @@ impl JobContext {
     }
 
     async fn verify(&self) -> bool {
-        match crate::restore::verify(&self.args, None).await {
+        match crate::restore::verify(&self.database, &self.store, None).await {
             Ok(r) => {
                 tracing::info!(event = "job_finished", job = "verify", backup_id = %r.backup_id, passed = r.passed, "Scheduled restore drill done");
                 r.passed

@@ -14,9 +14,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use crate::config::DbBackupArgs;
 use crate::metrics::AgentMetrics;
 use crate::notify::Notifier;
+use crate::pgtools::PgTarget;
+use crate::store::BackupStore;
 pub use config::DaemonConfig;
 use jobs::JobContext;
 use scheduler::{Clock, ScheduledJob, TokioClock};
@@ -26,8 +27,10 @@ use scheduler::{Clock, ScheduledJob, TokioClock};
 pub struct DaemonSetup {
     /// The validated TOML configuration.
     pub config: DaemonConfig,
-    /// Database and backup folder, as for `ops-agent backup`.
-    pub args: DbBackupArgs,
+    /// The database to back up; its server hosts the drills' scratch databases.
+    pub database: PgTarget,
+    /// Where backups go, as for `ops-agent backup`.
+    pub store: BackupStore,
     /// Base URL of the bot-api.
     pub bot_api_url: String,
     /// Where `/metrics` and `/health` are served.
@@ -55,7 +58,8 @@ pub async fn run_with(
 ) -> anyhow::Result<()> {
     let DaemonSetup {
         config,
-        args,
+        database,
+        store,
         bot_api_url,
         listener,
     } = setup;
@@ -66,7 +70,7 @@ pub async fn run_with(
         .external_url
         .clone()
         .unwrap_or_else(|| format!("http://{local}"));
-    let backup_dir = args.backup.backup_dir.clone();
+    let backup_dir = store.dir.clone();
     metrics.baseline_status(&backup_dir);
     metrics.refresh_status(&backup_dir);
     metrics.set_firing(|_| false);
@@ -74,7 +78,8 @@ pub async fn run_with(
     let notifier = Notifier::start(config.receivers.clone(), external_url, metrics.clone());
     let ctx = Arc::new(JobContext::new(
         &config,
-        args,
+        database,
+        store,
         bot_api_url,
         metrics.clone(),
         notifier,

@@ -18,11 +18,11 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use sqlx::{Connection, PgConnection};
 
-use crate::config::DbBackupArgs;
 use crate::lock::FolderLock;
 use crate::manifest::{self, BackupEntry};
 use crate::pgtools::{Credentials, PgTarget, PgTools, read_tail};
 use crate::status::{self, RunKind, RunStatus};
+use crate::store::BackupStore;
 
 /// One integrity check's result.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -77,12 +77,17 @@ impl VerifyReport {
     }
 }
 
-/// Restores `backup_id` (default: newest) into a scratch database, checks it, drops it.
-/// Records the outcome in the status file whatever happens; `Ok` carries failed checks too.
-pub async fn verify(args: &DbBackupArgs, backup_id: Option<&str>) -> anyhow::Result<VerifyReport> {
+/// Restores `backup_id` (default: newest) of `store` into a scratch database on `database`'s
+/// server, checks it, drops it. Records the outcome in the status file whatever happens; `Ok`
+/// carries failed checks too.
+pub async fn verify(
+    database: &PgTarget,
+    store: &BackupStore,
+    backup_id: Option<&str>,
+) -> anyhow::Result<VerifyReport> {
     let started_at = Utc::now();
     let clock = Instant::now();
-    let result = verify_inner(args, backup_id, clock).await;
+    let result = verify_inner(database, store, backup_id, clock).await;
     let duration_seconds = clock.elapsed().as_secs_f64();
     let mut status = RunStatus::unfinished(RunKind::Verify, started_at, duration_seconds);
     match &result {
@@ -102,7 +107,7 @@ pub async fn verify(args: &DbBackupArgs, backup_id: Option<&str>) -> anyhow::Res
             status.error = Some(reason);
         }
         Err(e) => {
-            let reason = status::redacted_reason(&args.db.database_url, e);
+            let reason = status::redacted_reason(database, e);
             tracing::error!(event = "restore_verify_failed", duration_seconds, reason = %reason, "Restore drill failed");
             status.error = Some(reason);
         }
@@ -111,18 +116,19 @@ pub async fn verify(args: &DbBackupArgs, backup_id: Option<&str>) -> anyhow::Res
         status.backup_id = Some(r.backup_id.clone());
         status.size_bytes = Some(r.size_bytes);
     }
-    if let Err(e) = status::record(&args.backup.backup_dir, status) {
+    if let Err(e) = status::record(&store.dir, status) {
         tracing::error!(event = "status_write_failed", error = %format!("{e:#}"), "Cannot record the drill's outcome");
     }
     result
 }
 
 async fn verify_inner(
-    args: &DbBackupArgs,
+    source: &PgTarget,
+    store: &BackupStore,
     backup_id: Option<&str>,
     clock: Instant,
 ) -> anyhow::Result<VerifyReport> {
-    let dir = &args.backup.backup_dir;
+    let dir = &store.dir;
     // One drill per folder at a time, so scratch databases of this folder's backups that
     // exist now are leftovers of a killed drill.
     let _lock = FolderLock::acquire_verify(dir)?;
@@ -137,10 +143,8 @@ async fn verify_inner(
         checks_seconds: 0.0,
     };
     if report.checks[0].passed {
-        let source = PgTarget::from_url(&args.db.database_url, "DATABASE_URL")?;
-        let scratch = scratch::Scratch::create(&source, dir, &entry.id).await?;
-        let tools = PgTools::new(args.backup.pg_bin_dir.as_deref());
-        let outcome = restore_and_check(&tools, scratch.target(), &entry, false).await;
+        let scratch = scratch::Scratch::create(source, dir, &entry.id).await?;
+        let outcome = restore_and_check(&store.tools, scratch.target(), &entry, false).await;
         let dropped = scratch.drop_now().await;
         let timed = outcome?;
         dropped?;

@@ -4,27 +4,25 @@
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use secrecy::SecretString;
 use sqlx::{Connection, PgConnection};
 
 use super::{VerifyReport, checksum, restore_and_check};
-use crate::config::DbBackupArgs;
 use crate::manifest;
-use crate::pgtools::{PgTarget, PgTools};
+use crate::pgtools::PgTarget;
+use crate::store::BackupStore;
 
-/// Restores `backup_id` (default: newest) into the database at `target_url` for real, then
-/// runs the checks on it. Refuses the source database itself, and a target holding tables
+/// Restores `backup_id` (default: newest) of `store` into `target` for real, then runs the
+/// checks on it. Refuses `source` (the database backed up) itself, and a target holding tables
 /// unless `force` (which drops the objects the dump re-creates).
 pub async fn restore_into(
-    args: &DbBackupArgs,
-    target_url: &SecretString,
+    source: &PgTarget,
+    store: &BackupStore,
+    target: &PgTarget,
     backup_id: Option<&str>,
     force: bool,
 ) -> anyhow::Result<VerifyReport> {
     let clock = Instant::now();
-    let source = PgTarget::from_url(&args.db.database_url, "DATABASE_URL")?;
-    let target = PgTarget::from_url(target_url, "--target-url")?;
-    if source.same_database(&target) {
+    if source.same_database(target) {
         bail!(
             "--target-url names the source database itself ({} on {}:{}); restore into another \
              database, then switch bot-api's DATABASE_URL to it",
@@ -33,7 +31,7 @@ pub async fn restore_into(
             target.port
         );
     }
-    let entry = manifest::find(&args.backup.backup_dir, backup_id)?;
+    let entry = manifest::find(&store.dir, backup_id)?;
     let sum = checksum(&entry).await?;
     if !sum.passed {
         bail!("backup {} is damaged: {}", entry.id, sum.detail);
@@ -57,8 +55,7 @@ pub async fn restore_into(
             target.dbname
         );
     }
-    let tools = PgTools::new(args.backup.pg_bin_dir.as_deref());
-    let timed = restore_and_check(&tools, &target, &entry, tables > 0).await?;
+    let timed = restore_and_check(&store.tools, target, &entry, tables > 0).await?;
     let mut checks = vec![sum];
     checks.extend(timed.checks);
     tracing::info!(event = "restore_completed", backup_id = %entry.id, size_bytes = entry.size_bytes, duration_seconds = clock.elapsed().as_secs_f64(), "Backup restored into the target database");

@@ -5,8 +5,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use ops_agent::config::{BackupArgs, DbBackupArgs, RetentionArgs};
-use shared::config::DatabaseArgs;
+use ops_agent::pgtools::{PgTarget, PgTools};
+use ops_agent::store::BackupStore;
 use shared::testing::TestDb;
 
 /// A seeded database and an empty backup folder.
@@ -56,28 +56,16 @@ pub async fn seeded() -> Env {
 }
 
 impl Env {
-    /// The library's arguments for this database and folder.
-    pub fn args(&self) -> DbBackupArgs {
-        self.args_with_bindir(&self.bindir)
+    /// The seeded database, as the library takes it.
+    pub fn database(&self) -> PgTarget {
+        PgTarget::from_url(&self.db.secret_url(), "DATABASE_URL").unwrap()
     }
 
-    /// The same with another tools folder.
-    pub fn args_with_bindir(&self, bindir: &Path) -> DbBackupArgs {
-        DbBackupArgs {
-            db: DatabaseArgs {
-                database_url: self.db.secret_url(),
-                max_connections: 2,
-            },
-            backup: BackupArgs {
-                backup_dir: self.dir.path().to_path_buf(),
-                pg_bin_dir: Some(bindir.to_path_buf()),
-                retention: RetentionArgs {
-                    keep_last: 7,
-                    keep_daily: 7,
-                    keep_weekly: 4,
-                    keep_monthly: 6,
-                },
-            },
+    /// The backup folder with the real client tools and the default retention policy.
+    pub fn store(&self) -> BackupStore {
+        BackupStore {
+            tools: PgTools::new(Some(&self.bindir)),
+            ..BackupStore::new(self.dir.path())
         }
     }
 

@@ -11,7 +11,9 @@ use crate::backup_support::{SEEDED, json_answer, seeded, text};
 #[tokio::test]
 async fn a_flipped_byte_is_caught_before_anything_is_restored() {
     let env = seeded().await;
-    let m = ops_agent::backup::take(&env.args()).await.unwrap();
+    let m = ops_agent::backup::take(&env.database(), &env.store())
+        .await
+        .unwrap();
     let path = manifest::dump_path(env.dir.path(), &m.id);
     let mut f = std::fs::OpenOptions::new()
         .read(true)
@@ -48,12 +50,14 @@ async fn a_flipped_byte_is_caught_before_anything_is_restored() {
 #[tokio::test]
 async fn a_truncated_dump_is_caught() {
     let env = seeded().await;
-    let m = ops_agent::backup::take(&env.args()).await.unwrap();
+    let m = ops_agent::backup::take(&env.database(), &env.store())
+        .await
+        .unwrap();
     let path = manifest::dump_path(env.dir.path(), &m.id);
     let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     f.set_len(m.size_bytes / 2).unwrap();
     drop(f);
-    let report = ops_agent::restore::verify(&env.args(), Some(&m.id))
+    let report = ops_agent::restore::verify(&env.database(), &env.store(), Some(&m.id))
         .await
         .unwrap();
     assert!(!report.passed);
@@ -73,14 +77,18 @@ async fn a_truncated_dump_is_caught() {
 #[tokio::test]
 async fn row_counts_that_differ_from_the_manifest_fail_the_drill_and_the_scratch_db_goes() {
     let env = seeded().await;
-    let m = ops_agent::backup::take(&env.args()).await.unwrap();
+    let m = ops_agent::backup::take(&env.database(), &env.store())
+        .await
+        .unwrap();
     // The manifest claims one booking more than the dump holds (sha256 still matches).
     let mpath = manifest::manifest_path(env.dir.path(), &m.id);
     let mut doctored = m.clone();
     doctored.row_counts.insert("bookings".into(), 506);
     std::fs::write(&mpath, serde_json::to_vec(&doctored).unwrap()).unwrap();
 
-    let report = ops_agent::restore::verify(&env.args(), None).await.unwrap();
+    let report = ops_agent::restore::verify(&env.database(), &env.store(), None)
+        .await
+        .unwrap();
     assert!(!report.passed);
     let failed: Vec<_> = report
         .checks
@@ -104,7 +112,9 @@ async fn row_counts_that_differ_from_the_manifest_fail_the_drill_and_the_scratch
 #[tokio::test]
 async fn a_real_restore_fills_an_empty_database_and_refuses_a_full_one_or_the_source() {
     let env = seeded().await;
-    ops_agent::backup::take(&env.args()).await.unwrap();
+    ops_agent::backup::take(&env.database(), &env.store())
+        .await
+        .unwrap();
     let (target_name, target_url) = shared::testing::empty_db().await;
 
     let out = env
@@ -181,7 +191,9 @@ async fn the_checks_catch_overlaps_orphans_a_missing_constraint_and_lagging_sequ
     .execute(&env.db.pool)
     .await
     .unwrap();
-    let mut m = ops_agent::backup::take(&env.args()).await.unwrap();
+    let mut m = ops_agent::backup::take(&env.database(), &env.store())
+        .await
+        .unwrap();
     m.indexes = indexes;
     let mut conn = sqlx::PgConnection::connect(&env.db.url).await.unwrap();
     let checks = ops_agent::restore::checks::run_all(&mut conn, &m).await;
@@ -225,7 +237,9 @@ async fn the_checks_catch_overlaps_orphans_a_missing_constraint_and_lagging_sequ
 #[tokio::test]
 async fn a_drill_drops_scratch_databases_left_by_a_killed_drill_and_runs_alone() {
     let env = seeded().await;
-    let m = ops_agent::backup::take(&env.args()).await.unwrap();
+    let m = ops_agent::backup::take(&env.database(), &env.store())
+        .await
+        .unwrap();
     let stale = format!(
         "ops_verify_{}_deadbeef",
         m.id.to_ascii_lowercase().replace('-', "_")
@@ -238,7 +252,7 @@ async fn a_drill_drops_scratch_databases_left_by_a_killed_drill_and_runs_alone()
     .unwrap();
 
     let held = ops_agent::lock::FolderLock::acquire_verify(env.dir.path()).unwrap();
-    let err = ops_agent::restore::verify(&env.args(), None)
+    let err = ops_agent::restore::verify(&env.database(), &env.store(), None)
         .await
         .unwrap_err();
     assert!(
@@ -247,7 +261,9 @@ async fn a_drill_drops_scratch_databases_left_by_a_killed_drill_and_runs_alone()
     );
     drop(held);
 
-    let report = ops_agent::restore::verify(&env.args(), None).await.unwrap();
+    let report = ops_agent::restore::verify(&env.database(), &env.store(), None)
+        .await
+        .unwrap();
     assert!(report.passed, "{}", report.render());
     let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname = $1")
         .bind(&stale)

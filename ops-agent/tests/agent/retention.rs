@@ -2,8 +2,8 @@
 //! and no deletion after a failed backup.
 
 use chrono::{DateTime, Duration, Utc};
-use ops_agent::config::{BackupArgs, RetentionArgs};
 use ops_agent::manifest::{self, Manifest};
+use ops_agent::retention::RetentionPolicy;
 use ops_agent::status::{self, RunKind, RunStatus};
 
 /// Writes a fake complete backup (a dump file and its manifest) taken at `at`.
@@ -30,16 +30,13 @@ fn fake_backup(dir: &std::path::Path, at: DateTime<Utc>) -> String {
     id
 }
 
-fn args(dir: &std::path::Path, keep_last: u32) -> BackupArgs {
-    BackupArgs {
-        backup_dir: dir.to_path_buf(),
-        pg_bin_dir: None,
-        retention: RetentionArgs {
-            keep_last,
-            keep_daily: 0,
-            keep_weekly: 0,
-            keep_monthly: 0,
-        },
+/// Keep only the newest `keep_last`: no calendar buckets.
+fn policy(keep_last: u32) -> RetentionPolicy {
+    RetentionPolicy {
+        keep_last,
+        keep_daily: 0,
+        keep_weekly: 0,
+        keep_monthly: 0,
     }
 }
 
@@ -78,7 +75,7 @@ async fn prune_keeps_the_newest_deletes_the_rest_and_leaves_files_without_manife
     );
     assert!(stdout.contains("2 kept, 3 would delete"), "{stdout}");
 
-    let dry = ops_agent::retention::prune(&args(dir.path(), 2), true)
+    let dry = ops_agent::retention::prune(dir.path(), &policy(2), true)
         .await
         .unwrap();
     assert_eq!(dry.kept, ids[..2].to_vec());
@@ -89,7 +86,7 @@ async fn prune_keeps_the_newest_deletes_the_rest_and_leaves_files_without_manife
         "a dry run deletes nothing"
     );
 
-    let done = ops_agent::retention::prune(&args(dir.path(), 2), false)
+    let done = ops_agent::retention::prune(dir.path(), &policy(2), false)
         .await
         .unwrap();
     assert_eq!(done.deleted, ids[2..].to_vec());
@@ -127,7 +124,7 @@ async fn prune_deletes_nothing_while_the_last_backup_failed() {
         },
     )
     .unwrap();
-    let report = ops_agent::retention::prune(&args(dir.path(), 1), false)
+    let report = ops_agent::retention::prune(dir.path(), &policy(1), false)
         .await
         .unwrap();
     assert!(report.skipped.unwrap().contains("failed"));

@@ -2,39 +2,24 @@
 //! to fail; a webhook receiver that records payloads and can misbehave; a daemon on port 0.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ops_agent::config::{BackupArgs, DbBackupArgs, RetentionArgs};
 use ops_agent::daemon::scheduler::TokioClock;
 use ops_agent::daemon::{self, DaemonConfig, DaemonSetup};
 use ops_agent::metrics::AgentMetrics;
+use ops_agent::pgtools::PgTarget;
+use ops_agent::store::BackupStore;
 use secrecy::SecretString;
-use shared::config::DatabaseArgs;
 use tokio::sync::oneshot;
 use warp::Filter;
 use warp::http::StatusCode;
 
-/// Backup args pointing at `dir` and a database nobody connects to (jobs disabled in tests).
-pub fn db_backup_args(dir: PathBuf) -> DbBackupArgs {
-    DbBackupArgs {
-        db: DatabaseArgs {
-            database_url: SecretString::from("postgres://nobody:pw@127.0.0.1:1/none"),
-            max_connections: 1,
-        },
-        backup: BackupArgs {
-            backup_dir: dir,
-            pg_bin_dir: None,
-            retention: RetentionArgs {
-                keep_last: 7,
-                keep_daily: 7,
-                keep_weekly: 4,
-                keep_monthly: 6,
-            },
-        },
-    }
+/// A database nobody connects to (backup, prune and verify jobs are disabled in these tests).
+pub fn unused_database() -> PgTarget {
+    let url = SecretString::from("postgres://nobody:pw@127.0.0.1:1/none");
+    PgTarget::from_url(&url, "DATABASE_URL").unwrap()
 }
 
 /// A bot-api stand-in: `/health`, `/ready` (status settable) and `/metrics` with settable
@@ -240,7 +225,8 @@ impl TestDaemon {
         let metrics = Arc::new(AgentMetrics::new().unwrap());
         let setup = DaemonSetup {
             config,
-            args: db_backup_args(backup_dir.path().to_owned()),
+            database: unused_database(),
+            store: BackupStore::new(backup_dir.path()),
             bot_api_url: bot_api_url.to_owned(),
             listener,
         };

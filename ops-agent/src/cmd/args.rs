@@ -1,11 +1,17 @@
-//! The ops-agent command line. Each subcommand's options live beside its code in [`crate::cmd`].
+//! The ops-agent command line: [`Cli`], its [`Command`]s and the argument groups several
+//! subcommands flatten. This is the edge: each group maps into the domain's plain settings
+//! ([`BackupStore`], [`RetentionPolicy`], [`PgTarget`]) once, here, and nothing below `cmd/`
+//! sees a clap type.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use shared::config::{DatabaseArgs, LogArgs};
 
-use crate::cmd;
+use super::{backup, list, probe, prune, restore, run};
+use crate::pgtools::{PgTarget, PgTools};
+use crate::retention::RetentionPolicy;
+use crate::store::BackupStore;
 
 /// Operations sidecar: backups, restore drills, health probes, alerts.
 #[derive(Debug, Parser)]
@@ -18,25 +24,25 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands of CONTRACT.md "ops-agent CLI".
+/// The subcommands of docs/interface.md "ops-agent CLI".
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Take one backup now (pg_dump -Fc), with its manifest; then apply retention.
-    Backup(cmd::backup::Opts),
+    Backup(backup::Opts),
     /// List complete backups, newest first.
-    List(cmd::list::Opts),
+    List(list::Opts),
     /// Apply the retention policy.
-    Prune(cmd::prune::Opts),
+    Prune(prune::Opts),
     /// Restore a backup: `--verify` into a scratch database, or `--target-url` for real.
-    Restore(cmd::restore::Opts),
+    Restore(restore::Opts),
     /// Probe the bot-api once and print the result.
-    Probe(cmd::probe::Opts),
+    Probe(probe::Opts),
     /// The daemon: cron schedules, probes, alert evaluation, webhooks, own /metrics.
-    Run(cmd::run::Opts),
+    Run(run::Opts),
 }
 
 /// Where backups live and how they are made; shared by `backup`, `list`, `prune`, `restore`
-/// and the daemon's jobs.
+/// and `run`.
 #[derive(Debug, Clone, Args)]
 pub struct BackupArgs {
     /// Folder holding backups, their manifests, the lock and the status files.
@@ -51,21 +57,44 @@ pub struct BackupArgs {
     pub retention: RetentionArgs,
 }
 
+impl BackupArgs {
+    /// The backup store these arguments describe.
+    pub fn store(&self) -> BackupStore {
+        BackupStore {
+            dir: self.backup_dir.clone(),
+            tools: PgTools::new(self.pg_bin_dir.as_deref()),
+            retention: self.retention.policy(),
+        }
+    }
+}
+
 /// Retention policy: keep the newest N, plus the newest per day/ISO week/month.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct RetentionArgs {
     /// Keep this many newest backups.
-    #[arg(long = "keep-last", env = "OPS_KEEP_LAST", default_value_t = 7)]
+    #[arg(long = "keep-last", env = "OPS_KEEP_LAST", default_value_t = RetentionPolicy::DEFAULT.keep_last)]
     pub keep_last: u32,
     /// Keep the newest backup of each of this many days.
-    #[arg(long = "keep-daily", env = "OPS_KEEP_DAILY", default_value_t = 7)]
+    #[arg(long = "keep-daily", env = "OPS_KEEP_DAILY", default_value_t = RetentionPolicy::DEFAULT.keep_daily)]
     pub keep_daily: u32,
     /// Keep the newest backup of each of this many ISO weeks.
-    #[arg(long = "keep-weekly", env = "OPS_KEEP_WEEKLY", default_value_t = 4)]
+    #[arg(long = "keep-weekly", env = "OPS_KEEP_WEEKLY", default_value_t = RetentionPolicy::DEFAULT.keep_weekly)]
     pub keep_weekly: u32,
     /// Keep the newest backup of each of this many months.
-    #[arg(long = "keep-monthly", env = "OPS_KEEP_MONTHLY", default_value_t = 6)]
+    #[arg(long = "keep-monthly", env = "OPS_KEEP_MONTHLY", default_value_t = RetentionPolicy::DEFAULT.keep_monthly)]
     pub keep_monthly: u32,
+}
+
+impl RetentionArgs {
+    /// The policy these arguments describe.
+    pub fn policy(&self) -> RetentionPolicy {
+        RetentionPolicy {
+            keep_last: self.keep_last,
+            keep_daily: self.keep_daily,
+            keep_weekly: self.keep_weekly,
+            keep_monthly: self.keep_monthly,
+        }
+    }
 }
 
 /// Where the bot-api answers; `probe` and `run` flatten it.
@@ -81,10 +110,10 @@ pub struct BotApiArgs {
 }
 
 impl BotApiArgs {
-    /// Refuses anything but an http(s) URL, naming the setting.
-    pub fn check(&self) -> anyhow::Result<()> {
+    /// The base URL, refused unless it is http(s), naming the setting.
+    pub fn url(&self) -> anyhow::Result<String> {
         match reqwest::Url::parse(&self.bot_api_url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(self.bot_api_url.clone()),
             _ => anyhow::bail!(
                 "--bot-api-url (BOT_API_URL): {:?} is not an http(s) URL",
                 self.bot_api_url
@@ -100,6 +129,13 @@ pub struct DbBackupArgs {
     pub db: DatabaseArgs,
     #[command(flatten)]
     pub backup: BackupArgs,
+}
+
+impl DbBackupArgs {
+    /// `DATABASE_URL` parsed, once; the error names the setting and never quotes the URL.
+    pub fn database(&self) -> anyhow::Result<PgTarget> {
+        PgTarget::from_url(&self.db.database_url, "DATABASE_URL")
+    }
 }
 
 #[cfg(test)]
@@ -128,8 +164,19 @@ mod tests {
             args: vec![("restore", vec!["--verify"])],
         };
         shared::testing::settings::assert_empty_means_unset::<Cli>(
-            "config::tests::empty_env_probe_child",
+            "cmd::args::tests::empty_env_probe_child",
             &fixture,
         );
+    }
+
+    #[test]
+    fn the_retention_defaults_are_the_policy_defaults() {
+        let cli: Cli =
+            shared::config::try_parse_from(["ops-agent", "prune", "--backup-dir=/x"], &|_| None)
+                .unwrap();
+        let Command::Prune(o) = cli.command else {
+            panic!("not prune")
+        };
+        assert_eq!(o.backup.store().retention, RetentionPolicy::default());
     }
 }
