@@ -14,8 +14,11 @@ def run(cluster, work, quick, rows, data):
                      PG_BIN_DIR=cluster.bindir, LOG_FORMAT="json")
     subprocess.run([str(REL / "bot-api"), "migrate"], env=agent_env, check=True, capture_output=True)
     masters, slots = (100, 1000) if quick else (1000, 3000)
-    sh([f"{cluster.bindir}/psql", "-X", "-q", "-v", f"masters={masters}", "-v", f"slots={slots}",
-        "-f", str(ROOT / "bench/bench_parts/seed_backup.sql")], env=cluster.env(db))
+    # scripts/seed.sql, the rehearsal's and tests' seed, at the benchmark's size.
+    seed_env = dict(cluster.env(db), PGOPTIONS=f"-c seed.masters={masters} -c seed.slots={slots} "
+                    "-c seed.clients=100000 -c seed.updates=200000")
+    sh([f"{cluster.bindir}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(ROOT / "scripts/seed.sql")], env=seed_env)
+    cluster.psql(db, "VACUUM ANALYZE")
     size = int(cluster.psql(db, f"SELECT pg_database_size('{db}')"))
     bookings = int(cluster.psql(db, "SELECT count(*) FROM bookings"))
     data["backup_db"] = {"size_bytes": size, "bookings": bookings}

@@ -373,3 +373,32 @@ fn run(cmd: &mut Command) -> anyhow::Result<()> {
 fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
+
+#[cfg(test)]
+mod tests {
+    /// scripts/seed.sql (the rehearsal's and bench's seed) also seeds tests: sent as one batch
+    /// through sqlx, sized by `SET seed.*` in the same batch.
+    #[tokio::test]
+    async fn the_shared_seed_runs_as_one_batch_through_sqlx() {
+        let db = crate::testing::test_db().await;
+        let sql = format!(
+            "SET seed.masters = 5; SET seed.slots = 100; SET seed.clients = 200; \
+             SET seed.updates = 10;\n{}",
+            include_str!("../../../scripts/seed.sql")
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let counts: (i64, i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM masters), \
+             (SELECT count(*) FROM bookings), \
+             (SELECT count(*) FROM bookings WHERE status = 'cancelled'), \
+             (SELECT count(*) FROM outbox)",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        assert_eq!(counts, (205, 5, 500, 50, 10));
+    }
+}
