@@ -9,7 +9,8 @@
 //!   written), [`manifest`], [`pgtools`] (child processes, credentials, the parsed database
 //!   target), [`lock`], [`retention`] (pure selection + prune), [`restore`]
 //!   (drills and real restores, with their checks).
-//! - The daemon: [`daemon`] (config, schedule loop, jobs), [`schedule`] (cron next-fire),
+//! - The daemon: [`daemon`] (config, schedule loop, jobs), [`job`] (the jobs by name),
+//!   [`schedule`] (cron next-fire),
 //!   [`probe`], [`alerting`] (pure rules and state machine, payloads), [`notify`] (receivers),
 //!   [`metrics`], [`http`] (own `/metrics` and `/health`).
 
@@ -18,6 +19,7 @@ pub mod backup;
 pub mod cmd;
 pub mod daemon;
 pub mod http;
+pub mod job;
 pub mod lock;
 pub mod manifest;
 pub mod metrics;

@@ -13,11 +13,9 @@ use chrono::{DateTime, Utc};
 use prometheus::{Gauge, GaugeVec, IntCounterVec, Opts, Registry};
 
 use crate::alerting::AlertName;
+use crate::job::Job;
 use crate::probe::{ProbeReport, Target};
 use crate::status::{self, RunKind, RunStatus};
-
-/// Names of the daemon's jobs; the `job` label.
-pub const JOBS: [&str; 4] = ["backup", "prune", "verify", "probe"];
 
 /// Every metric the agent exports.
 #[derive(Debug)]
@@ -201,13 +199,13 @@ impl AgentMetrics {
             m.backups_total.with_label_values(&[outcome]);
             m.verifies_total.with_label_values(&[outcome]);
             m.notifications_total.with_label_values(&[outcome]);
-            for job in JOBS {
-                m.job_runs_total.with_label_values(&[job, outcome]);
+            for job in Job::ALL {
+                m.job_runs_total.with_label_values(&[job.as_str(), outcome]);
             }
         }
-        for job in JOBS {
-            m.job_last_run.with_label_values(&[job]);
-            m.jobs_skipped_total.with_label_values(&[job]);
+        for job in Job::ALL {
+            m.job_last_run.with_label_values(&[job.as_str()]);
+            m.jobs_skipped_total.with_label_values(&[job.as_str()]);
         }
         for t in Target::ALL {
             m.probe_success.with_label_values(&[t.as_str()]);
@@ -238,11 +236,13 @@ impl AgentMetrics {
     }
 
     /// Records one finished job run.
-    pub fn observe_job(&self, job: &str, success: bool, at: DateTime<Utc>) {
+    pub fn observe_job(&self, job: Job, success: bool, at: DateTime<Utc>) {
         let outcome = if success { "success" } else { "failure" };
-        self.job_runs_total.with_label_values(&[job, outcome]).inc();
+        self.job_runs_total
+            .with_label_values(&[job.as_str(), outcome])
+            .inc();
         self.job_last_run
-            .with_label_values(&[job])
+            .with_label_values(&[job.as_str()])
             .set(at.timestamp() as f64);
     }
 

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use shared::config::EnvLookup;
 
 use crate::alerting::Thresholds;
+use crate::job::Job;
 use crate::notify::Receiver;
 use crate::schedule::CronSchedule;
 
@@ -142,19 +143,16 @@ pub(super) fn seconds(
     Duration::try_from_secs_f64(v).map_err(|_| invalid(key, format!("{v} seconds is out of range")))
 }
 
-fn job(
-    key: &str,
-    raw: Option<RawJob>,
-    default_cron: &str,
-) -> Result<(JobConfig, RawJob), ConfigError> {
+fn job(which: Job, raw: Option<RawJob>) -> Result<(JobConfig, RawJob), ConfigError> {
+    let key = which.as_str();
     let raw = raw.unwrap_or_default();
     let expr = raw
         .schedule
         .clone()
-        .unwrap_or_else(|| default_cron.to_owned());
+        .unwrap_or_else(|| which.default_schedule().to_owned());
     let schedule = CronSchedule::parse(&expr)
         .map_err(|e| invalid(format!("jobs.{key}.schedule"), e.to_string()))?;
-    if raw.timeout_seconds.is_some() && key != "probe" {
+    if raw.timeout_seconds.is_some() && which != Job::Probe {
         return Err(invalid(
             format!("jobs.{key}.timeout_seconds"),
             "only the probe job takes a timeout",
@@ -170,6 +168,16 @@ fn job(
 }
 
 impl DaemonConfig {
+    /// The settings of `job`.
+    pub fn job(&self, job: Job) -> &JobConfig {
+        match job {
+            Job::Backup => &self.backup,
+            Job::Prune => &self.prune,
+            Job::Verify => &self.verify,
+            Job::Probe => &self.probe,
+        }
+    }
+
     /// Reads and validates the file at `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -188,10 +196,10 @@ impl DaemonConfig {
     /// [`Self::parse`] with `env` as the environment `*_env` keys read (tests pass a map).
     pub fn parse_with_env(text: &str, env: EnvLookup<'_>) -> Result<Self, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
-        let (backup, _) = job("backup", raw.jobs.backup, "0 0 3 * * *")?;
-        let (prune, _) = job("prune", raw.jobs.prune, "0 30 3 * * *")?;
-        let (verify, _) = job("verify", raw.jobs.verify, "0 0 4 * * Sun")?;
-        let (probe, probe_raw) = job("probe", raw.jobs.probe, "*/30 * * * * *")?;
+        let (backup, _) = job(Job::Backup, raw.jobs.backup)?;
+        let (prune, _) = job(Job::Prune, raw.jobs.prune)?;
+        let (verify, _) = job(Job::Verify, raw.jobs.verify)?;
+        let (probe, probe_raw) = job(Job::Probe, raw.jobs.probe)?;
         let probe_timeout = seconds(
             "jobs.probe.timeout_seconds",
             probe_raw.timeout_seconds,

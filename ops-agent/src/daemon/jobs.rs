@@ -15,6 +15,7 @@ use super::scheduler::{Clock, JobFn};
 use crate::alerting::rules::RunSummary;
 use crate::alerting::window::BookingWindow;
 use crate::alerting::{AlertEngine, Evaluation, Observations};
+use crate::job::Job;
 use crate::metrics::AgentMetrics;
 use crate::notify::Notifier;
 use crate::pgtools::PgTarget;
@@ -200,16 +201,16 @@ fn run_summary(dir: &Path, kind: RunKind) -> Option<RunSummary> {
     }
 }
 
-/// The scheduler's body for job `name`.
-pub fn job_fn(name: &'static str, ctx: Arc<JobContext>, clock: Arc<dyn Clock>) -> JobFn {
+/// The scheduler's body for `job`.
+pub fn job_fn(job: Job, ctx: Arc<JobContext>, clock: Arc<dyn Clock>) -> JobFn {
     Arc::new(move || {
         let (ctx, clock) = (ctx.clone(), clock.clone());
         Box::pin(async move {
-            match name {
-                "backup" => ctx.backup().await,
-                "prune" => ctx.prune().await,
-                "verify" => ctx.verify().await,
-                _ => ctx.probe_round(clock.now()).await.0.healthy(),
+            match job {
+                Job::Backup => ctx.backup().await,
+                Job::Prune => ctx.prune().await,
+                Job::Verify => ctx.verify().await,
+                Job::Probe => ctx.probe_round(clock.now()).await.0.healthy(),
             }
         })
     })

@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::job::Job;
 use crate::metrics::AgentMetrics;
 use crate::notify::Notifier;
 use crate::pgtools::PgTarget;
@@ -86,25 +87,19 @@ pub async fn run_with(
         clock.now(),
     ));
 
-    let mut scheduled = Vec::new();
-    for (name, job) in [
-        ("backup", &config.backup),
-        ("prune", &config.prune),
-        ("verify", &config.verify),
-        ("probe", &config.probe),
-    ] {
-        if job.enabled {
-            scheduled.push(ScheduledJob {
-                name,
-                schedule: job.schedule.clone(),
-                run: jobs::job_fn(name, ctx.clone(), clock.clone()),
-            });
-        }
-    }
+    let scheduled: Vec<ScheduledJob> = Job::ALL
+        .into_iter()
+        .filter(|job| config.job(*job).enabled)
+        .map(|job| ScheduledJob {
+            job,
+            schedule: config.job(job).schedule.clone(),
+            run: jobs::job_fn(job, ctx.clone(), clock.clone()),
+        })
+        .collect();
     tracing::info!(
         event = "service_started",
         listen = %local,
-        jobs = ?scheduled.iter().map(|j| (j.name, j.schedule.source().to_owned())).collect::<Vec<_>>(),
+        jobs = ?scheduled.iter().map(|j| (j.job.as_str(), j.schedule.source().to_owned())).collect::<Vec<_>>(),
         receivers = config.receivers.len(),
         "ops-agent daemon started"
     );

@@ -14,6 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
+use crate::job::Job;
 use crate::metrics::AgentMetrics;
 use crate::schedule::{CronSchedule, Decision, decide};
 
@@ -68,8 +69,8 @@ pub type JobFn = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = bool> + Send>> + Se
 /// One job under the scheduler.
 #[derive(Clone)]
 pub struct ScheduledJob {
-    /// The `job` label (`backup`, `prune`, `verify`, `probe`).
-    pub name: &'static str,
+    /// Which job (its `job` label).
+    pub job: Job,
     /// When it fires.
     pub schedule: CronSchedule,
     /// What it does.
@@ -79,7 +80,7 @@ pub struct ScheduledJob {
 impl std::fmt::Debug for ScheduledJob {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScheduledJob")
-            .field("name", &self.name)
+            .field("job", &self.job)
             .field("schedule", &self.schedule.source())
             .finish()
     }
@@ -117,25 +118,25 @@ pub async fn run(
             if running[i].swap(true, Ordering::AcqRel) {
                 metrics
                     .jobs_skipped_total
-                    .with_label_values(&[job.name])
+                    .with_label_values(&[job.job.as_str()])
                     .inc();
                 tracing::warn!(
                     event = "job_skipped",
-                    job = job.name,
+                    job = job.job.as_str(),
                     "Previous run still going; this fire time is skipped"
                 );
                 continue;
             }
-            let (run, flag, clock, metrics, name) = (
+            let (run, flag, clock, metrics, which) = (
                 job.run.clone(),
                 running[i].clone(),
                 clock.clone(),
                 metrics.clone(),
-                job.name,
+                job.job,
             );
             tasks.spawn(async move {
                 let ok = run().await;
-                metrics.observe_job(name, ok, clock.now());
+                metrics.observe_job(which, ok, clock.now());
                 flag.store(false, Ordering::Release);
             });
         }

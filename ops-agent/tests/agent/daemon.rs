@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use ops_agent::daemon::scheduler::{self, Clock, JobFn, ScheduledJob, TokioClock};
+use ops_agent::job::Job;
 use ops_agent::metrics::AgentMetrics;
 use ops_agent::schedule::CronSchedule;
 use ops_agent::status::{self, RunKind, RunStatus};
@@ -35,7 +36,7 @@ async fn a_job_still_running_at_its_next_fire_time_is_skipped_and_counted() {
     let metrics = Arc::new(AgentMetrics::new().unwrap());
     let runs = Arc::new(AtomicUsize::new(0));
     let job = ScheduledJob {
-        name: "backup",
+        job: Job::Backup,
         schedule: CronSchedule::parse("0 * * * * *").unwrap(),
         run: counting_job(runs.clone(), Duration::from_secs(90)),
     };
@@ -66,7 +67,7 @@ async fn fire_times_missed_while_the_clock_jumped_are_not_replayed_in_a_burst() 
     let metrics = Arc::new(AgentMetrics::new().unwrap());
     let runs = Arc::new(AtomicUsize::new(0));
     let job = ScheduledJob {
-        name: "probe",
+        job: Job::Probe,
         schedule: CronSchedule::parse("0 * * * * *").unwrap(),
         run: counting_job(runs.clone(), Duration::from_millis(10)),
     };
@@ -96,12 +97,12 @@ async fn each_job_fires_at_its_own_cron_times() {
     let (a, b) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let jobs = vec![
         ScheduledJob {
-            name: "probe",
+            job: Job::Probe,
             schedule: CronSchedule::parse("*/30 * * * * *").unwrap(),
             run: counting_job(a.clone(), Duration::ZERO),
         },
         ScheduledJob {
-            name: "backup",
+            job: Job::Backup,
             schedule: CronSchedule::parse("0 0 3 * * *").unwrap(),
             run: counting_job(b.clone(), Duration::ZERO),
         },
