@@ -1,7 +1,9 @@
 //! `bot-api chat`: typed lines and pressed buttons go through the same update handler, and the
 //! replies for the chat come out of the outbox onto the terminal.
 
-use crate::edge_helpers::{ADMIN, context};
+use bot_api::config::BookingRules;
+
+use crate::helpers::{ADMIN, context};
 
 async fn session(ctx: &bot_api::updates::BotContext, user: i64, input: &str) -> String {
     let mut out = Vec::new();
@@ -14,7 +16,7 @@ async fn session(ctx: &bot_api::updates::BotContext, user: i64, input: &str) -> 
 #[tokio::test]
 async fn a_terminal_chat_books_through_buttons_and_prints_the_replies() {
     let db = shared::testing::test_db().await;
-    let ctx = context(&db.pool);
+    let ctx = context(&db.pool, BookingRules::default());
     let master = 7_200_000_001;
     let client = 5_200_000_001;
     session(&ctx, master, "/start\n").await;

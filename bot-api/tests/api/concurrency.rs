@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use bot_api::updates::{Outcome, process_update};
 
-use crate::domain_helpers::*;
+use crate::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_attempts_at_one_slot_give_exactly_one_booking() {
@@ -15,7 +15,7 @@ async fn fifty_concurrent_attempts_at_one_slot_give_exactly_one_booking() {
     let tasks: Vec<_> = (0..50)
         .map(|i| {
             let ctx = Arc::clone(&ctx);
-            let update = text_update(next_update_id(), 6_000_000_000 + i, &cmd);
+            let update = text_update(uid(), 6_000_000_000 + i, &cmd);
             tokio::spawn(async move { process_update(&ctx, &update).await.unwrap() })
         })
         .collect();
@@ -41,13 +41,10 @@ async fn a_block_racing_with_bookings_never_ends_up_over_a_confirmed_booking() {
     let mut updates: Vec<_> = (0..12)
         .map(|i| {
             let cmd = format!("/book {m} {d} {:02}:00", 8 + i);
-            text_update(next_update_id(), 6_100_000_000 + i, &cmd)
+            text_update(uid(), 6_100_000_000 + i, &cmd)
         })
         .collect();
-    updates.insert(
-        6,
-        text_update(next_update_id(), MASTER, &format!("/block {d}")),
-    );
+    updates.insert(6, text_update(uid(), MASTER, &format!("/block {d}")));
     let tasks: Vec<_> = updates
         .into_iter()
         .map(|u| {
@@ -120,11 +117,7 @@ async fn a_new_clients_concurrent_first_updates_all_land_and_respect_the_booking
         .iter()
         .map(|m| {
             let ctx = Arc::clone(&ctx);
-            let update = text_update(
-                next_update_id(),
-                CLIENT,
-                &format!("/book {m} {} 10:00", day(3)),
-            );
+            let update = text_update(uid(), CLIENT, &format!("/book {m} {} 10:00", day(3)));
             tokio::spawn(async move { process_update(&ctx, &update).await.unwrap() })
         })
         .collect();

@@ -5,7 +5,7 @@
 use bot_api::config::BookingRules;
 use bot_api::reminders;
 
-use crate::domain_helpers::*;
+use crate::helpers::*;
 
 #[tokio::test]
 async fn admin_master_and_client_go_through_the_whole_booking_flow() {

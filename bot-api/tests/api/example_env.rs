@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use shared::testing::env_file::{example_env, example_env_with_real_passwords, value};
 
-use crate::edge_helpers::{outbox_rows, text, uid};
-use crate::serve_bin::Serve;
+use crate::helpers::serve_bin::Serve;
+use crate::helpers::{outbox_rows, text, uid};
 
 fn path() -> String {
     std::env::var("PATH").unwrap_or_default()

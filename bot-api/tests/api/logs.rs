@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::edge_helpers::{SECRET, TOKEN, wait_outbox_settled};
-use crate::scenario::{self, ADMIN, Driver};
-use crate::serve_bin::Serve;
-use crate::stand_in::{Answer, StandIn};
+use crate::helpers::scenario::{self, Driver};
+use crate::helpers::serve_bin::Serve;
+use crate::helpers::stand_in::{Answer, StandIn};
+use crate::helpers::{ADMIN, CLIENT, SECRET, TOKEN, wait_outbox_settled};
 
 fn find<'a>(events: &'a [Value], name: &str) -> &'a Value {
     events
@@ -88,7 +88,7 @@ async fn a_whole_scenario_logs_json_envelopes_with_the_events_and_no_secret() {
     let deny = find(&events, "rbac_deny");
     assert_eq!(deny["command"], "agenda");
     assert_eq!(deny["role"], "client");
-    assert_eq!(deny["actor_telegram_id"], scenario::CLIENT);
+    assert_eq!(deny["actor_telegram_id"], CLIENT);
     assert!(find(&events, "schedule_updated")["action"].is_string());
     let rejected = find(&events, "webhook_rejected");
     assert_eq!(rejected["reason"], "secret_mismatch");

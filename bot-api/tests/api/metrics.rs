@@ -2,20 +2,22 @@
 //! `promtool check metrics` on a real scrape.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
-use crate::edge_helpers::{AppOptions, sample, spawn_app, text, uid};
-use crate::scenario::{self, Driver, PROCESSED, WEBHOOK_200};
+use shared::testing::prom::{check_metrics, samples};
+
+use crate::helpers::scenario::{self, Driver, PROCESSED, WEBHOOK_200};
+use crate::helpers::{AppOptions, sample, spawn_app, text, uid};
 
 /// Every `*_total` sample of a scrape.
 fn counters(scrape: &str) -> BTreeMap<String, f64> {
-    scrape
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.rsplit_once(' '))
-        .filter(|(k, _)| k.split('{').next().unwrap().ends_with("_total"))
-        .map(|(k, v)| (k.to_owned(), v.parse().unwrap()))
+    samples(scrape)
+        .filter(|(series, _)| {
+            series
+                .split('{')
+                .next()
+                .is_some_and(|n| n.ends_with("_total"))
+        })
+        .map(|(series, v)| (series.to_owned(), v))
         .collect()
 }
 
@@ -130,21 +132,8 @@ async fn promtool_finds_nothing_in_a_real_scrape() {
     let _ = app.get("/nope").await;
     let r = app.get("/metrics").await;
     let body = r.bytes().await.unwrap();
-    let mut child = Command::new("promtool")
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool must be installed (Debian package `prometheus`)");
-    child.stdin.take().unwrap().write_all(&body).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let findings = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "promtool failed: {findings}");
+    let (passed, findings) = check_metrics(&body);
+    assert!(passed, "promtool failed: {findings}");
     assert!(findings.trim().is_empty(), "promtool findings:\n{findings}");
     app.stop().await;
 }
@@ -159,10 +148,9 @@ async fn observability_off_serves_the_same_answers_without_request_metrics() {
     assert_eq!(app.webhook(&text(uid(), 8, "/start")).await.status(), 200);
     assert_eq!(app.get("/nope").await.status(), 404);
     let m = app.scrape().await;
-    let http: f64 = m
-        .lines()
-        .filter(|l| l.starts_with("bot_api_http_requests_total{"))
-        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+    let http: f64 = samples(&m)
+        .filter(|(series, _)| series.starts_with("bot_api_http_requests_total{"))
+        .map(|(_, v)| v)
         .sum();
     assert_eq!(http, 0.0);
     assert_eq!(

@@ -8,9 +8,9 @@ use std::time::Duration;
 use bot_api::outbox::{Outgoing, enqueue};
 use sqlx::PgPool;
 
-use crate::stand_in::{Answer, StandIn};
+use crate::helpers::stand_in::{Answer, StandIn};
 
-use crate::edge_helpers::{
+use crate::helpers::{
     AppOptions, outbox_rows, spawn_app, spawn_app_on, text, uid, wait_outbox_settled,
 };
 
@@ -181,7 +181,7 @@ async fn two_senders_together_stay_under_the_overall_limit() {
     let limited = AppOptions {
         sender: bot_api::telegram::sender::SenderConfig {
             per_second: 5,
-            ..crate::edge_helpers::fast_sender()
+            ..crate::helpers::fast_sender()
         },
         ..online(&tg)
     };

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use bot_api::config::Mode;
 
-use crate::edge_helpers::{AppOptions, SECRET, spawn_app, text, uid};
-use crate::stand_in::StandIn;
+use crate::helpers::stand_in::StandIn;
+use crate::helpers::{AppOptions, SECRET, spawn_app, text, uid};
 
 #[tokio::test]
 async fn webhook_mode_registers_the_public_url_with_the_secret() {
@@ -102,7 +102,7 @@ async fn a_polled_update_is_not_lost_while_the_database_is_down() {
     let pool = shared::db::pool(&SecretString::from(cluster.url("app")), 5).unwrap();
     shared::db::migrate(&pool).await.unwrap();
     let tg = StandIn::start().await;
-    let app = crate::edge_helpers::spawn_app_on(
+    let app = crate::helpers::spawn_app_on(
         &pool,
         AppOptions {
             telegram: Some(tg.base.clone()),

@@ -1,6 +1,6 @@
 //! Role-based access: typed commands and forged buttons are refused alike, logged and counted.
 
-use crate::domain_helpers::*;
+use crate::helpers::*;
 
 fn denials(bot: &Bot, command: &str) -> u64 {
     bot.ctx

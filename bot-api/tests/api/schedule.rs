@@ -3,7 +3,7 @@
 
 use bot_api::config::BookingRules;
 
-use crate::domain_helpers::*;
+use crate::helpers::*;
 
 fn writes(bot: &Bot, action: &str, outcome: &str) -> u64 {
     bot.ctx

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use shared::testing::{Cluster, create_database};
 
-use crate::edge_helpers::TOKEN;
-use crate::serve_bin::Serve;
+use crate::helpers::TOKEN;
+use crate::helpers::serve_bin::Serve;
 
 #[tokio::test]
 async fn webhook_mode_with_a_token_and_no_secret_refuses_to_start() {

@@ -3,7 +3,7 @@
 use bot_api::telegram::types::Update;
 use bot_api::updates::Outcome;
 
-use crate::domain_helpers::*;
+use crate::helpers::*;
 
 #[tokio::test]
 async fn start_registers_the_user_and_help_lists_only_their_commands() {
@@ -40,7 +40,7 @@ async fn a_repeated_update_id_has_no_second_effect_and_no_second_reply() {
     let bot = bot().await;
     let master_id = bot.master().await;
     let update = text_update(
-        next_update_id(),
+        uid(),
         CLIENT,
         &format!("/book {master_id} {} 10:00", day(3)),
     );
@@ -56,18 +56,18 @@ async fn a_repeated_update_id_has_no_second_effect_and_no_second_reply() {
 async fn kinds_the_bot_does_not_act_on_are_recorded_and_ignored() {
     let bot = bot().await;
     let mut edited = Update {
-        update_id: next_update_id(),
+        update_id: uid(),
         ..Update::default()
     };
     edited.other.insert(
         "edited_message".into(),
         serde_json::json!({"message_id": 1}),
     );
-    let mut group = text_update(next_update_id(), CLIENT, "/start");
+    let mut group = text_update(uid(), CLIENT, "/start");
     group.message.as_mut().unwrap().chat.kind = "group".into();
-    let mut sticker = text_update(next_update_id(), CLIENT, "x");
+    let mut sticker = text_update(uid(), CLIENT, "x");
     sticker.message.as_mut().unwrap().text = None;
-    let mut from_bot = text_update(next_update_id(), CLIENT, "/start");
+    let mut from_bot = text_update(uid(), CLIENT, "/start");
     from_bot
         .message
         .as_mut()
@@ -76,7 +76,7 @@ async fn kinds_the_bot_does_not_act_on_are_recorded_and_ignored() {
         .as_mut()
         .unwrap()
         .is_bot = true;
-    let mut no_data = press_update(next_update_id(), CLIENT, "x");
+    let mut no_data = press_update(uid(), CLIENT, "x");
     no_data.callback_query.as_mut().unwrap().data = None;
 
     for u in [&edited, &group, &sticker, &from_bot, &no_data] {
@@ -129,7 +129,7 @@ async fn a_nul_character_in_input_cannot_wedge_an_update() {
     let bot = bot().await;
     let reply = bot.say(CLIENT, "/book 1 2030-01-01\0 10:00").await;
     assert!(reply.contains("YYYY-MM-DD"), "{reply}");
-    let mut update = text_update(next_update_id(), OTHER, "/start");
+    let mut update = text_update(uid(), OTHER, "/start");
     update
         .message
         .as_mut()
@@ -145,7 +145,7 @@ async fn a_nul_character_in_input_cannot_wedge_an_update() {
 async fn a_database_failure_is_an_error_so_the_transport_answers_503() {
     let bot = bot().await;
     bot.db.pool.close().await;
-    let update = text_update(next_update_id(), CLIENT, "/start");
+    let update = text_update(uid(), CLIENT, "/start");
     let result = bot_api::updates::process_update(&bot.ctx, &update).await;
     assert!(matches!(
         result,

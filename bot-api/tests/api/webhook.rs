@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::edge_helpers::{AppOptions, SECRET, outbox_rows, sample, spawn_app, text, uid};
+use crate::helpers::{AppOptions, SECRET, outbox_rows, sample, spawn_app, text, uid};
 
 #[tokio::test]
 async fn a_webhook_without_the_secret_header_is_refused_with_401() {

@@ -4,11 +4,14 @@
 //! [`Cluster`] per test process is started on first use (see [`cluster`]). Tests that need
 //! to stop and start a server (outage tests) start a [`Cluster`] of their own.
 //!
-//! Also: [`settings`] (every env-backed setting, empty, parses as if unset) and [`env_file`]
-//! (`compose/.env.example` as the start-up tests read it).
+//! Also: [`settings`] (every env-backed setting, empty, parses as if unset), [`env_file`]
+//! (`compose/.env.example` as the start-up tests read it), [`eventually`] (the one poll loop)
+//! and [`prom`] (scrape samples and `promtool`).
 
 mod cluster;
 pub mod env_file;
+mod eventually;
+pub mod prom;
 pub mod settings;
 
 use std::sync::OnceLock;
@@ -18,6 +21,7 @@ use secrecy::SecretString;
 use sqlx::{Connection, PgConnection, PgPool};
 
 pub use cluster::{Cluster, SUPERUSER, server_bindir};
+pub use eventually::eventually;
 
 /// The server tests create their databases on.
 #[derive(Debug)]

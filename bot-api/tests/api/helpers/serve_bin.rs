@@ -2,8 +2,9 @@
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use shared::testing::eventually;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// A running `bot-api serve`.
@@ -78,34 +79,31 @@ impl Serve {
     /// Waits until `GET path` answers `status`.
     pub async fn wait_status(&self, path: &str, status: u16, timeout: Duration) {
         let http = reqwest::Client::new();
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Ok(r) = http.get(format!("{}{path}", self.base)).send().await
-                && r.status() == status
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{path} never answered {status}; stdout {:?}; stderr {:?}",
-                self.stdout(),
-                self.stderr()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let url = format!("{}{path}", self.base);
+        let answered = eventually(
+            || async {
+                let r = http.get(&url).send().await;
+                r.is_ok_and(|r| r.status() == status)
+            },
+            timeout,
+        )
+        .await;
+        assert!(
+            answered,
+            "{path} never answered {status}; stdout {:?}; stderr {:?}",
+            self.stdout(),
+            self.stderr()
+        );
     }
 
     /// Waits until a stdout line contains `needle`.
     pub async fn wait_line(&self, needle: &str, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        while !self.stdout().iter().any(|l| l.contains(needle)) {
-            assert!(
-                Instant::now() < deadline,
-                "no line with {needle}: {:?}",
-                self.stdout()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let seen = eventually(
+            || async { self.stdout().iter().any(|l| l.contains(needle)) },
+            timeout,
+        )
+        .await;
+        assert!(seen, "no line with {needle}: {:?}", self.stdout());
     }
 
     /// Sends SIGTERM, waits for a clean exit, and returns (stdout, stderr).

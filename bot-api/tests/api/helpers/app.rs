@@ -1,35 +1,20 @@
-//! Helpers of the transport tests: `spawn_app()` serving the real routes on port 0 (offline or
-//! against the [`crate::stand_in`]), webhook/scrape helpers, and outbox readers.
+//! The app under test over real HTTP: `spawn_app()` serves the real routes on port 0 (offline
+//! or against the [`super::stand_in`]), with webhook and scrape helpers and outbox readers.
 
-use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bot_api::config::{BookingRules, Mode};
 use bot_api::http::WebhookAuth;
-use bot_api::metrics::Metrics;
 use bot_api::server::{ServerConfig, run};
 use bot_api::telegram::client::BotApi;
 use bot_api::telegram::sender::SenderConfig;
-use bot_api::updates::BotContext;
 use secrecy::SecretString;
-use serde_json::{Value, json};
-use shared::testing::{TestDb, test_db};
+use serde_json::Value;
+use shared::testing::{TestDb, eventually, test_db};
 use tokio::sync::oneshot;
 
-/// A well-formed bot token the stand-in expects in the URL.
-pub const TOKEN: &str = "123456789:AAHfakeTokenForTests_abcdefghijklmnopq";
-/// The webhook secret of the apps under test.
-pub const SECRET: &str = "webhook-secret-under-test";
-
-static NEXT: AtomicI64 = AtomicI64::new(1_000_000);
-
-/// A fresh update id.
-pub fn uid() -> i64 {
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
+use super::{SECRET, TOKEN, context};
 
 /// How to start an app.
 #[derive(Clone)]
@@ -81,9 +66,6 @@ pub struct TestApp {
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
-/// The admin of every app.
-pub const ADMIN: i64 = 9_100_000_001;
-
 /// Starts an app on a fresh database.
 pub async fn spawn_app(opts: AppOptions) -> (TestApp, TestDb) {
     let db = test_db().await;
@@ -91,19 +73,9 @@ pub async fn spawn_app(opts: AppOptions) -> (TestApp, TestDb) {
     (app, db)
 }
 
-/// A bot context on `pool` with fresh metrics.
-pub fn context(pool: &sqlx::PgPool) -> BotContext {
-    BotContext {
-        pool: pool.clone(),
-        rules: BookingRules::default(),
-        admins: Arc::new(HashSet::from([ADMIN])),
-        metrics: Arc::new(Metrics::new()),
-    }
-}
-
 /// Starts an app on an existing database.
 pub async fn spawn_app_on(pool: &sqlx::PgPool, opts: AppOptions) -> TestApp {
-    let ctx = context(pool);
+    let ctx = context(pool, BookingRules::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let telegram = opts
@@ -178,32 +150,6 @@ impl TestApp {
     }
 }
 
-/// A private text message update from `from` as JSON.
-pub fn text(update_id: i64, from: i64, text: &str) -> Value {
-    json!({
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_700_000_000,
-            "from": {"id": from, "is_bot": false, "first_name": "Test"},
-            "chat": {"id": from, "type": "private"},
-            "text": text
-        }
-    })
-}
-
-/// The value of sample `name{labels}` in a scrape (0 when absent).
-pub fn sample(scrape: &str, series: &str) -> f64 {
-    scrape
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .find_map(|l| {
-            let (k, v) = l.rsplit_once(' ')?;
-            (k == series).then(|| v.parse().ok()).flatten()
-        })
-        .unwrap_or(0.0)
-}
-
 /// Rows of the outbox: (id, chat_id, status, attempts, last_error).
 pub async fn outbox_rows(pool: &sqlx::PgPool) -> Vec<(i64, i64, String, i32, Option<String>)> {
     sqlx::query_as("SELECT id, chat_id, status, attempts, last_error FROM outbox ORDER BY id")
@@ -214,21 +160,21 @@ pub async fn outbox_rows(pool: &sqlx::PgPool) -> Vec<(i64, i64, String, i32, Opt
 
 /// Waits until no outbox row is pending (or panics after `timeout`).
 pub async fn wait_outbox_settled(pool: &sqlx::PgPool, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let pending: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM outbox WHERE status = 'pending'")
-                .fetch_one(pool)
-                .await
-                .unwrap();
-        if pending == 0 {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "outbox still has {pending} pending rows: {:?}",
-            outbox_rows(pool).await
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let settled = eventually(
+        || async {
+            let pending: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM outbox WHERE status = 'pending'")
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+            pending == 0
+        },
+        timeout,
+    )
+    .await;
+    assert!(
+        settled,
+        "the outbox still has pending rows: {:?}",
+        outbox_rows(pool).await
+    );
 }

@@ -1,33 +1,13 @@
-//! Shared helpers of the domain tests: a bot context on a fresh database, synthetic updates,
-//! and readers of the outbox, so each test reads as a conversation.
-
-use std::collections::HashSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+//! The update handler in-process: a [`Bot`] on its own database that users talk to, and
+//! readers of its outbox, so each domain test reads as a conversation.
 
 use bot_api::config::BookingRules;
-use bot_api::metrics::Metrics;
-use bot_api::telegram::types::{CallbackQuery, Chat, Message, Update, User};
+use bot_api::telegram::types::Update;
 use bot_api::updates::{BotContext, Outcome, process_update};
-use chrono::{NaiveDate, Utc};
 use serde_json::Value;
 use shared::testing::{TestDb, test_db};
 
-/// The admin's Telegram id (beyond 32 bits on purpose).
-pub const ADMIN: i64 = 9_000_000_001;
-/// A future master.
-pub const MASTER: i64 = 7_000_000_002;
-/// A client.
-pub const CLIENT: i64 = 5_000_000_003;
-/// Another client.
-pub const OTHER: i64 = 5_000_000_004;
-
-static NEXT_UPDATE: AtomicI64 = AtomicI64::new(1);
-
-/// A fresh update id.
-pub fn next_update_id() -> i64 {
-    NEXT_UPDATE.fetch_add(1, Ordering::Relaxed)
-}
+use super::{ADMIN, MASTER, context, first_id, press_update, text_update, uid};
 
 /// A bot on its own database.
 pub struct Bot {
@@ -45,61 +25,8 @@ pub async fn bot() -> Bot {
 /// A bot with the given rules.
 pub async fn bot_with(rules: BookingRules) -> Bot {
     let db = test_db().await;
-    let ctx = BotContext {
-        pool: db.pool.clone(),
-        rules,
-        admins: Arc::new(HashSet::from([ADMIN])),
-        metrics: Arc::new(Metrics::new()),
-    };
+    let ctx = context(&db.pool, rules);
     Bot { db, ctx }
-}
-
-fn user(id: i64) -> User {
-    User {
-        id,
-        is_bot: false,
-        first_name: format!("User{id}"),
-        username: None,
-    }
-}
-
-/// A private text message from `from`.
-pub fn text_update(update_id: i64, from: i64, text: &str) -> Update {
-    Update {
-        update_id,
-        message: Some(Message {
-            message_id: update_id,
-            from: Some(user(from)),
-            chat: Chat {
-                id: from,
-                kind: "private".into(),
-            },
-            text: Some(text.into()),
-        }),
-        ..Update::default()
-    }
-}
-
-/// A button press by `from` with `data`.
-pub fn press_update(update_id: i64, from: i64, data: &str) -> Update {
-    Update {
-        update_id,
-        callback_query: Some(CallbackQuery {
-            id: format!("cq{update_id}"),
-            from: user(from),
-            message: Some(Message {
-                message_id: 1,
-                from: None,
-                chat: Chat {
-                    id: from,
-                    kind: "private".into(),
-                },
-                text: Some("menu".into()),
-            }),
-            data: Some(data.into()),
-        }),
-        ..Update::default()
-    }
 }
 
 impl Bot {
@@ -112,18 +39,14 @@ impl Bot {
 
     /// Sends `text` as `from` and returns the text of the reply to `from`.
     pub async fn say(&self, from: i64, text: &str) -> String {
-        let outcome = self
-            .process(&text_update(next_update_id(), from, text))
-            .await;
+        let outcome = self.process(&text_update(uid(), from, text)).await;
         assert_eq!(outcome, Outcome::Processed, "{text}");
         self.last_text(from).await
     }
 
     /// Presses a button as `from` and returns the text of the reply to `from`.
     pub async fn press(&self, from: i64, data: &str) -> String {
-        let outcome = self
-            .process(&press_update(next_update_id(), from, data))
-            .await;
+        let outcome = self.process(&press_update(uid(), from, data)).await;
         assert_eq!(outcome, Outcome::Processed, "{data}");
         self.last_text(from).await
     }
@@ -189,26 +112,4 @@ impl Bot {
             .with_label_values(&[reason])
             .get()
     }
-}
-
-/// The first `#<id>` in a reply.
-pub fn first_id(text: &str) -> i64 {
-    let start = text
-        .find('#')
-        .unwrap_or_else(|| panic!("no #id in {text:?}"))
-        + 1;
-    text[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap_or_else(|_| panic!("no #id in {text:?}"))
-}
-
-/// The date `days` from today in Berlin (the default zone).
-pub fn day(days: i64) -> NaiveDate {
-    Utc::now()
-        .with_timezone(&chrono_tz::Europe::Berlin)
-        .date_naive()
-        + chrono::Duration::days(days)
 }

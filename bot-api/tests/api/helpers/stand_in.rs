@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use shared::testing::eventually;
 use warp::Filter;
 
-use crate::edge_helpers::TOKEN;
+use super::TOKEN;
 
 /// How the stand-in answers one call.
 #[derive(Debug, Clone)]
@@ -98,21 +99,9 @@ impl StandIn {
 
     /// Waits until `pred` holds for the calls, or panics after `timeout`.
     pub async fn wait_for(&self, timeout: Duration, what: &str, pred: impl Fn(&[Call]) -> bool) {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if pred(&self.calls()) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; calls: {:?}",
-                self.calls()
-                    .iter()
-                    .map(|c| c.method.clone())
-                    .collect::<Vec<_>>()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let held = eventually(|| async { pred(&self.calls()) }, timeout).await;
+        let methods: Vec<String> = self.calls().into_iter().map(|c| c.method).collect();
+        assert!(held, "timed out waiting for {what}; calls: {methods:?}");
     }
 }
 

@@ -3,20 +3,10 @@
 //! past), a client tries a master command (denial), cancels a booking, a duplicate update and a
 //! webhook with a wrong secret.
 
-use chrono::{Duration, Utc};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::edge_helpers::{SECRET, text, uid};
-
-/// The admin of the scenario (must be in `BOT_ADMIN_IDS`).
-pub const ADMIN: i64 = 9_100_000_001;
-/// The master.
-pub const MASTER: i64 = 7_100_000_002;
-/// A client.
-pub const CLIENT: i64 = 5_100_000_003;
-/// Another client.
-pub const OTHER: i64 = 5_100_000_004;
+use super::{ADMIN, CLIENT, MASTER, OTHER, SECRET, day, first_id, text, uid};
 
 /// Posts updates to a webhook at `base` and reads replies from the database.
 pub struct Driver<'a> {
@@ -59,20 +49,6 @@ impl Driver<'_> {
     }
 }
 
-/// The first `#<id>` in `text`.
-pub fn id_in(text: &str) -> i64 {
-    let start = text
-        .find('#')
-        .unwrap_or_else(|| panic!("no #id in {text:?}"))
-        + 1;
-    text[start..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap()
-}
-
 /// Runs the scenario; the counters it moves are listed in `metrics.rs`.
 pub async fn run(d: &Driver<'_>) {
     d.say(ADMIN, "/start").await;
@@ -80,14 +56,13 @@ pub async fn run(d: &Driver<'_>) {
     let added = d
         .say(ADMIN, &format!("/addmaster {MASTER} Anna Smith"))
         .await;
-    let m = id_in(&added);
+    let m = first_id(&added);
     let hours = d.say(MASTER, "/hours mon-sun 08:00-20:00").await;
     assert!(hours.contains("08:00-20:00"), "{hours}");
     d.say(CLIENT, "/start").await;
-    let day =
-        (Utc::now().with_timezone(&chrono_tz::Europe::Berlin) + Duration::days(3)).date_naive();
+    let day = day(3);
     let booked = d.say(CLIENT, &format!("/book {m} {day} 10:00")).await;
-    let booking = id_in(&booked);
+    let booking = first_id(&booked);
     let second = d.say(CLIENT, &format!("/book {m} {day} 11:00")).await;
     assert!(second.contains('#'), "{second}");
     let taken = d.say(OTHER, &format!("/book {m} {day} 10:00")).await;

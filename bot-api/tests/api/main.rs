@@ -1,0 +1,21 @@
+//! bot-api integration tests (one binary): real PostgreSQL, a local Bot API stand-in. The
+//! harness is [`helpers`]; every other module is a group of tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod booking;
+mod chat;
+mod concurrency;
+mod conversation;
+mod example_env;
+mod health;
+mod logs;
+mod metrics;
+mod outbox;
+mod polling;
+mod rbac;
+mod schedule;
+mod startup;
+mod updates;
+mod webhook;
