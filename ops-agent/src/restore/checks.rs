@@ -3,11 +3,68 @@
 //! A check that cannot even run (its query fails) is a failed check, not an abort: the report
 //! should show everything that is wrong with a restore at once.
 
+use std::fmt;
+
 use sqlx::PgConnection;
 
-use super::CheckResult;
 use crate::backup::COUNTED_TABLES;
 use crate::manifest::Manifest;
+
+/// Which check; its external spelling ([`CheckId::as_str`]) is the report's `id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckId {
+    /// The dump's size and sha256 match its manifest (before anything is restored).
+    Sha256,
+    /// The counted tables exist.
+    TablesExist,
+    /// Row counts equal the manifest's.
+    RowCounts,
+    /// Every foreign key points at a row.
+    NoOrphanedForeignKeys,
+    /// No two confirmed bookings of a master overlap.
+    NoOverlappingBookings,
+    /// `bookings_no_overlap` and the manifest's indexes exist.
+    ConstraintsAndIndexes,
+    /// Every sequence is at or past its table's `max(id)`.
+    SequencesAheadOfIds,
+    /// A write succeeds and rolls back.
+    RolledBackWrite,
+}
+
+impl CheckId {
+    /// The stable external name, e.g. `row_counts`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::Sha256 => "sha256",
+            CheckId::TablesExist => "tables_exist",
+            CheckId::RowCounts => "row_counts",
+            CheckId::NoOrphanedForeignKeys => "no_orphaned_foreign_keys",
+            CheckId::NoOverlappingBookings => "no_overlapping_bookings",
+            CheckId::ConstraintsAndIndexes => "constraints_and_indexes",
+            CheckId::SequencesAheadOfIds => "sequences_ahead_of_ids",
+            CheckId::RolledBackWrite => "rolled_back_write",
+        }
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`, not `write_str`: the text report aligns the ids with `{:<26}`.
+        f.pad(self.as_str())
+    }
+}
+
+/// One integrity check's result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckResult {
+    /// Which check.
+    pub id: CheckId,
+    /// Whether it passed.
+    pub passed: bool,
+    /// Its figures, in a sentence.
+    pub detail: String,
+}
 
 /// Foreign keys of the schema: (child table, column, parent table).
 const FOREIGN_KEYS: [(&str, &str, &str); 5] = [
@@ -27,15 +84,11 @@ const SEQUENCED_TABLES: [&str; 5] = [
     "outbox",
 ];
 
-fn result(id: &str, passed: bool, detail: String) -> CheckResult {
-    CheckResult {
-        id: id.to_owned(),
-        passed,
-        detail,
-    }
+fn result(id: CheckId, passed: bool, detail: String) -> CheckResult {
+    CheckResult { id, passed, detail }
 }
 
-fn failed(id: &str, e: &sqlx::Error) -> CheckResult {
+fn failed(id: CheckId, e: &sqlx::Error) -> CheckResult {
     result(id, false, format!("query failed: {e}"))
 }
 
@@ -52,7 +105,7 @@ pub async fn run_all(conn: &mut PgConnection, manifest: &Manifest) -> Vec<CheckR
 }
 
 async fn tables_exist(conn: &mut PgConnection) -> CheckResult {
-    let id = "tables_exist";
+    let id = CheckId::TablesExist;
     let found: Result<Vec<String>, _> = sqlx::query_scalar(
         "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' \
          AND tablename = ANY($1) ORDER BY 1",
@@ -81,7 +134,7 @@ async fn tables_exist(conn: &mut PgConnection) -> CheckResult {
 }
 
 async fn row_counts(conn: &mut PgConnection, manifest: &Manifest) -> CheckResult {
-    let id = "row_counts";
+    let id = CheckId::RowCounts;
     let mut parts = Vec::new();
     let mut ok = true;
     for table in COUNTED_TABLES {
@@ -110,7 +163,7 @@ async fn row_counts(conn: &mut PgConnection, manifest: &Manifest) -> CheckResult
 }
 
 async fn orphans(conn: &mut PgConnection) -> CheckResult {
-    let id = "no_orphaned_foreign_keys";
+    let id = CheckId::NoOrphanedForeignKeys;
     let mut total = 0i64;
     let mut parts = Vec::new();
     for (child, col, parent) in FOREIGN_KEYS {
@@ -140,7 +193,7 @@ async fn orphans(conn: &mut PgConnection) -> CheckResult {
 }
 
 async fn overlaps(conn: &mut PgConnection) -> CheckResult {
-    let id = "no_overlapping_bookings";
+    let id = CheckId::NoOverlappingBookings;
     // One ordered pass per master (not a self-join): a booking overlaps an earlier one exactly
     // when it starts before the latest end among the bookings that start before it.
     let n: Result<i64, _> = sqlx::query_scalar(
@@ -164,7 +217,7 @@ async fn overlaps(conn: &mut PgConnection) -> CheckResult {
 }
 
 async fn constraint_and_indexes(conn: &mut PgConnection, manifest: &Manifest) -> CheckResult {
-    let id = "constraints_and_indexes";
+    let id = CheckId::ConstraintsAndIndexes;
     let exclusion: Result<i64, _> = sqlx::query_scalar(
         "SELECT count(*) FROM pg_constraint WHERE conname = 'bookings_no_overlap' AND contype = 'x'",
     )
@@ -197,7 +250,7 @@ async fn constraint_and_indexes(conn: &mut PgConnection, manifest: &Manifest) ->
 }
 
 async fn sequences(conn: &mut PgConnection) -> CheckResult {
-    let id = "sequences_ahead_of_ids";
+    let id = CheckId::SequencesAheadOfIds;
     let mut behind = Vec::new();
     for table in SEQUENCED_TABLES {
         let sql = format!(
@@ -226,7 +279,7 @@ async fn sequences(conn: &mut PgConnection) -> CheckResult {
 }
 
 async fn rolled_back_write(conn: &mut PgConnection) -> CheckResult {
-    let id = "rolled_back_write";
+    let id = CheckId::RolledBackWrite;
     let probe: i64 = i64::MIN + i64::from(rand::random::<u32>());
     let outcome = async {
         sqlx::query("BEGIN").execute(&mut *conn).await?;

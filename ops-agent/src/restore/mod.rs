@@ -8,6 +8,7 @@ pub mod checks;
 mod scratch;
 mod target;
 
+pub use checks::{CheckId, CheckResult};
 pub use target::restore_into;
 
 use std::path::Path;
@@ -23,17 +24,6 @@ use crate::manifest::{self, BackupEntry};
 use crate::pgtools::{Credentials, PgTarget, PgTools, read_tail};
 use crate::status::{self, RunKind, RunStatus};
 use crate::store::BackupStore;
-
-/// One integrity check's result.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct CheckResult {
-    /// Stable check name, e.g. `row_counts`.
-    pub id: String,
-    /// Whether it passed.
-    pub passed: bool,
-    /// Its figures, in a sentence.
-    pub detail: String,
-}
 
 /// The drill's report: passed only when every check passed.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -165,7 +155,7 @@ pub(crate) async fn checksum(entry: &BackupEntry) -> anyhow::Result<CheckResult>
         .with_context(|| format!("reading {}", entry.path.display()))?;
     let passed = size == entry.size_bytes && sha == entry.sha256;
     Ok(CheckResult {
-        id: "sha256".into(),
+        id: CheckId::Sha256,
         passed,
         detail: if passed {
             format!("{size} bytes, sha256 {} matches the manifest", &sha[..16])

@@ -4,6 +4,7 @@
 use std::io::{Seek, SeekFrom, Write};
 
 use ops_agent::manifest;
+use ops_agent::restore::CheckId;
 use sqlx::Connection;
 
 use crate::backup_support::{SEEDED, json_answer, seeded, text};
@@ -97,7 +98,11 @@ async fn row_counts_that_differ_from_the_manifest_fail_the_drill_and_the_scratch
         .map(|c| c.id.as_str())
         .collect();
     assert_eq!(failed, vec!["row_counts"], "{}", report.render());
-    let rows = report.checks.iter().find(|c| c.id == "row_counts").unwrap();
+    let rows = report
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::RowCounts)
+        .unwrap();
     assert!(rows.detail.contains("bookings 505/506"), "{}", rows.detail);
     let left: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_database WHERE datname LIKE 'ops_verify_' || $1 || '%'",
@@ -215,7 +220,7 @@ async fn the_checks_catch_overlaps_orphans_a_missing_constraint_and_lagging_sequ
     );
     let overlap = checks
         .iter()
-        .find(|c| c.id == "no_overlapping_bookings")
+        .find(|c| c.id == CheckId::NoOverlappingBookings)
         .unwrap();
     // The extra booking overlaps its predecessor, and its successor overlaps it.
     assert!(
@@ -225,7 +230,7 @@ async fn the_checks_catch_overlaps_orphans_a_missing_constraint_and_lagging_sequ
     );
     let orphans = checks
         .iter()
-        .find(|c| c.id == "no_orphaned_foreign_keys")
+        .find(|c| c.id == CheckId::NoOrphanedForeignKeys)
         .unwrap();
     assert!(
         orphans.detail.contains("availability_blocks.master_id: 1"),
