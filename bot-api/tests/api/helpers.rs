@@ -2,13 +2,12 @@
 //! one [`BotContext`] builder, synthetic updates, replies' `#id`s, dates and scrape samples.
 //! Below: [`app`] serves the real routes on port 0, [`bot`] drives the update handler
 //! in-process, [`serve_bin`] runs the real binary, [`scenario`] is the scripted conversation
-//! the metrics and logs tests share, [`stand_in`] is the local Bot API.
+//! the metrics and logs tests share. The local Bot API is `shared::testing::telegram`.
 
 pub mod app;
 pub mod bot;
 pub mod scenario;
 pub mod serve_bin;
-pub mod stand_in;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -34,7 +33,7 @@ pub const MASTER: i64 = 7_000_000_002;
 pub const CLIENT: i64 = 5_000_000_003;
 /// Another client.
 pub const OTHER: i64 = 5_000_000_004;
-/// A well-formed bot token the stand-in expects in the URL.
+/// A well-formed bot token; the Bot API stand-in is started expecting it in the URL.
 pub const TOKEN: &str = "123456789:AAHfakeTokenForTests_abcdefghijklmnopq";
 /// The webhook secret of the apps under test.
 pub const SECRET: &str = "webhook-secret-under-test";

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::helpers::scenario::{self, Driver};
 use crate::helpers::serve_bin::Serve;
-use crate::helpers::stand_in::{Answer, StandIn};
 use crate::helpers::{ADMIN, CLIENT, SECRET, TOKEN, wait_outbox_settled};
+use shared::testing::telegram::{Answer, StandIn};
 
 fn find<'a>(events: &'a [Value], name: &str) -> &'a Value {
     events
@@ -26,7 +26,7 @@ async fn a_whole_scenario_logs_json_envelopes_with_the_events_and_no_secret() {
         .into_iter()
         .next()
         .expect("the test database URL has a password");
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     tg.script([Answer::Status(500)]);
     let admins = ADMIN.to_string();
     let serve = Serve::start(&[

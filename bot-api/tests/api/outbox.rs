@@ -6,12 +6,11 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use bot_api::outbox::{Outgoing, enqueue};
+use shared::testing::telegram::{Answer, StandIn};
 use sqlx::PgPool;
 
-use crate::helpers::stand_in::{Answer, StandIn};
-
 use crate::helpers::{
-    AppOptions, outbox_rows, spawn_app, spawn_app_on, text, uid, wait_outbox_settled,
+    AppOptions, TOKEN, outbox_rows, spawn_app, spawn_app_on, text, uid, wait_outbox_settled,
 };
 
 async fn put(pool: &PgPool, items: &[(i64, &str)]) {
@@ -41,7 +40,7 @@ async fn replies_kept_while_offline_are_delivered_after_a_restart_with_a_token()
     assert!(!kept.is_empty() && kept.iter().all(|r| r.2 == "pending"));
     offline.stop().await;
 
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     let app = spawn_app_on(&db.pool, online(&tg)).await;
     wait_outbox_settled(&db.pool, Duration::from_secs(10)).await;
     let sent = tg.calls_of("sendMessage");
@@ -56,7 +55,7 @@ async fn replies_kept_while_offline_are_delivered_after_a_restart_with_a_token()
 
 #[tokio::test]
 async fn a_429_waits_retry_after_before_the_next_attempt() {
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     tg.script([Answer::TooMany(1)]);
     let (app, db) = spawn_app(online(&tg)).await;
     put(&db.pool, &[(1, "hello")]).await;
@@ -72,7 +71,7 @@ async fn a_429_waits_retry_after_before_the_next_attempt() {
 
 #[tokio::test]
 async fn server_errors_are_retried_with_backoff_until_delivered() {
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     tg.script([Answer::Status(500), Answer::Status(502)]);
     let (app, db) = spawn_app(online(&tg)).await;
     put(&db.pool, &[(2, "hello")]).await;
@@ -90,7 +89,7 @@ async fn server_errors_are_retried_with_backoff_until_delivered() {
 
 #[tokio::test]
 async fn a_slow_answer_times_out_and_is_retried() {
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     tg.script([Answer::Slow(Duration::from_secs(3))]);
     let (app, db) = spawn_app(online(&tg)).await;
     put(&db.pool, &[(3, "hello")]).await;
@@ -103,7 +102,7 @@ async fn a_slow_answer_times_out_and_is_retried() {
 
 #[tokio::test]
 async fn a_403_gives_up_with_the_reason_and_the_next_message_still_goes() {
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     tg.script([Answer::Status(403)]);
     let (app, db) = spawn_app(online(&tg)).await;
     put(&db.pool, &[(4, "blocked"), (4, "next")]).await;
@@ -120,7 +119,7 @@ async fn a_403_gives_up_with_the_reason_and_the_next_message_still_goes() {
 
 #[tokio::test]
 async fn one_chat_gets_its_messages_in_order_at_most_one_per_second() {
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     let (app, db) = spawn_app(online(&tg)).await;
     put(&db.pool, &[(5, "m1"), (5, "m2"), (5, "m3"), (6, "other")]).await;
     wait_outbox_settled(&db.pool, Duration::from_secs(10)).await;
@@ -142,7 +141,7 @@ async fn one_chat_gets_its_messages_in_order_at_most_one_per_second() {
 
 #[tokio::test]
 async fn two_senders_on_one_database_never_send_a_message_twice() {
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     let (a, db) = spawn_app(AppOptions::default()).await;
     a.stop().await;
     let texts: Vec<String> = (0..80).map(|i| format!("msg {i}")).collect();
@@ -168,7 +167,7 @@ async fn two_senders_on_one_database_never_send_a_message_twice() {
 
 #[tokio::test]
 async fn two_senders_together_stay_under_the_overall_limit() {
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     let (a, db) = spawn_app(AppOptions::default()).await;
     a.stop().await;
     let texts: Vec<String> = (0..15).map(|i| format!("n{i}")).collect();

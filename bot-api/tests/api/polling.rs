@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use bot_api::config::Mode;
 
-use crate::helpers::stand_in::StandIn;
-use crate::helpers::{AppOptions, SECRET, spawn_app, text, uid};
+use crate::helpers::{AppOptions, SECRET, TOKEN, spawn_app, text, uid};
+use shared::testing::telegram::StandIn;
 
 #[tokio::test]
 async fn webhook_mode_registers_the_public_url_with_the_secret() {
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     let (app, _db) = spawn_app(AppOptions {
         telegram: Some(tg.base.clone()),
         webhook_url: Some("https://bot.example.org/telegram/webhook".into()),
@@ -33,7 +33,7 @@ async fn webhook_mode_registers_the_public_url_with_the_secret() {
 
 #[tokio::test]
 async fn polling_mode_receives_updates_from_get_updates_and_replies() {
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     let id = uid();
     tg.push_update(text(id, 3131, "/start"));
     let (app, db) = spawn_app(AppOptions {
@@ -101,7 +101,7 @@ async fn a_polled_update_is_not_lost_while_the_database_is_down() {
     create_database(&cluster.url("postgres"), "app").await;
     let pool = shared::db::pool(&SecretString::from(cluster.url("app")), 5).unwrap();
     shared::db::migrate(&pool).await.unwrap();
-    let tg = StandIn::start().await;
+    let tg = StandIn::start(TOKEN).await;
     let app = crate::helpers::spawn_app_on(
         &pool,
         AppOptions {

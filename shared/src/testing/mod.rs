@@ -5,14 +5,15 @@
 //! to stop and start a server (outage tests) start a [`Cluster`] of their own.
 //!
 //! Also: [`settings`] (every env-backed setting, empty, parses as if unset), [`env_file`]
-//! (`compose/.env.example` as the start-up tests read it), [`eventually`] (the one poll loop)
-//! and [`prom`] (scrape samples and `promtool`).
+//! (`compose/.env.example` as the start-up tests read it), [`eventually`] (the one poll loop),
+//! [`prom`] (scrape samples and `promtool`) and [`telegram`] (the Bot API stand-in).
 
 mod cluster;
 pub mod env_file;
 mod eventually;
 pub mod prom;
 pub mod settings;
+pub mod telegram;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};

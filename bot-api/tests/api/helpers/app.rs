@@ -1,5 +1,5 @@
 //! The app under test over real HTTP: `spawn_app()` serves the real routes on port 0 (offline
-//! or against the [`super::stand_in`]), with webhook and scrape helpers and outbox readers.
+//! or against `shared::testing::telegram::StandIn`), with webhook and scrape helpers and outbox readers.
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,16 +1,16 @@
-//! The local Bot API stand-in: a small warp server on 127.0.0.1:0 that records every call
-//! (method, JSON body, time, whether the URL held the token) and answers as scripted — 200,
-//! 429 with `retry_after`, any status, or slowly — so the sender's handling is tested.
+//! The local Telegram Bot API stand-in, for both crates' tests: a small warp server on
+//! 127.0.0.1:0 that records every call (method, JSON body, time, whether the URL held the
+//! expected token) and answers as scripted — 200, 429 with `retry_after`, any status, or
+//! slowly — so senders' handling of Telegram's answers is tested without Telegram.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use shared::testing::eventually;
 use warp::Filter;
 
-use super::TOKEN;
+use super::eventually;
 
 /// How the stand-in answers one call.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub struct Call {
     pub payload: Value,
     /// When it arrived.
     pub at: Instant,
-    /// Whether the URL held [`TOKEN`].
+    /// Whether the URL held the token the stand-in was started with.
     pub token_ok: bool,
 }
 
@@ -48,25 +48,29 @@ struct StandInState {
 /// The local Bot API stand-in.
 #[derive(Clone)]
 pub struct StandIn {
-    /// Its base URL (`TELEGRAM_API_BASE`).
+    /// Its base URL (`TELEGRAM_API_BASE`): requests go to `{base}/bot{token}/{method}`.
     pub base: String,
     state: Arc<Mutex<StandInState>>,
 }
 
 impl StandIn {
-    /// Starts a stand-in on 127.0.0.1:0.
-    pub async fn start() -> Self {
+    /// Starts a stand-in on 127.0.0.1:0 that expects `token` in the URL (see [`Call::token_ok`]).
+    pub async fn start(token: &str) -> Self {
         let state = Arc::new(Mutex::new(StandInState::default()));
+        let expected = Arc::new(format!("bot{token}"));
         let s = state.clone();
         let route = warp::post()
             .and(warp::path!(String / String))
             .and(warp::body::json())
             .then(move |bot: String, method: String, payload: Value| {
                 let s = s.clone();
-                async move { answer(&s, &bot, &method, payload).await }
+                let token_ok = bot == *expected;
+                async move { answer(&s, token_ok, &method, payload).await }
             });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding the stand-in to a free port");
+        let addr = listener.local_addr().expect("the stand-in's address");
         tokio::spawn(warp::serve(route).incoming(listener).run());
         Self {
             base: format!("http://{addr}"),
@@ -74,19 +78,27 @@ impl StandIn {
         }
     }
 
+    fn state(&self) -> std::sync::MutexGuard<'_, StandInState> {
+        // A test that panicked while holding the lock has failed already; its data is still
+        // what the other assertions should see.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Queues answers for the next calls other than `getUpdates` (then plain 200s).
     pub fn script(&self, answers: impl IntoIterator<Item = Answer>) {
-        self.state.lock().unwrap().script.extend(answers);
+        self.state().script.extend(answers);
     }
 
     /// Makes `update` available to `getUpdates`.
     pub fn push_update(&self, update: Value) {
-        self.state.lock().unwrap().updates.push(update);
+        self.state().updates.push(update);
     }
 
     /// Every call received so far.
     pub fn calls(&self) -> Vec<Call> {
-        self.state.lock().unwrap().calls.clone()
+        self.state().calls.clone()
     }
 
     /// Calls of `method`.
@@ -107,23 +119,26 @@ impl StandIn {
 
 async fn answer(
     state: &Mutex<StandInState>,
-    bot: &str,
+    token_ok: bool,
     method: &str,
     payload: Value,
 ) -> warp::reply::WithStatus<warp::reply::Json> {
     let reply = |status: u16, body: Value| {
         warp::reply::with_status(
             warp::reply::json(&body),
-            warp::http::StatusCode::from_u16(status).unwrap(),
+            warp::http::StatusCode::from_u16(status)
+                .unwrap_or(warp::http::StatusCode::INTERNAL_SERVER_ERROR),
         )
     };
     let next = {
-        let mut s = state.lock().unwrap();
+        let mut s = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         s.calls.push(Call {
             method: method.to_owned(),
             payload: payload.clone(),
             at: Instant::now(),
-            token_ok: bot == format!("bot{TOKEN}"),
+            token_ok,
         });
         if method == "getUpdates" {
             let offset = payload["offset"].as_i64().unwrap_or(0);
