@@ -3,6 +3,8 @@
 //! # Layout
 //! - [`cmd`] — the command line (clap lives only here; one file per subcommand, each with its
 //!   `Opts` and `run()`), mapped into the domain's plain settings once.
+//! - [`events`] — every log event of docs/logging.md, each writing its line and moving its
+//!   metric together.
 //! - [`status`] — the outcome files of the last backup and drill, shared with the daemon.
 //!
 //! - Backups: [`store`] (folder, tools, retention policy), [`backup`] (where a backup is
@@ -18,6 +20,7 @@ pub mod alerting;
 pub mod backup;
 pub mod cmd;
 pub mod daemon;
+pub mod events;
 pub mod http;
 pub mod job;
 pub mod lock;

@@ -14,6 +14,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::events::backup::ManifestUnreadable;
+
 /// Suffix of a complete backup's dump file.
 pub const DUMP_SUFFIX: &str = ".dump";
 /// Suffix of a complete backup's manifest.
@@ -105,7 +107,7 @@ pub fn list(dir: &Path) -> anyhow::Result<Vec<BackupEntry>> {
             continue;
         }
         let Some(manifest) = read_manifest(&entry.path()) else {
-            tracing::warn!(event = "manifest_unreadable", file = %name, "Ignoring an unreadable manifest");
+            ManifestUnreadable { file: &name }.emit();
             continue;
         };
         let path = dump_path(dir, id);

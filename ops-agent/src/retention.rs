@@ -10,6 +10,7 @@
 use anyhow::Context;
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 
+use crate::events::backup::BackupPruned;
 use crate::lock::FolderLock;
 use crate::manifest;
 use crate::status::{self, RunKind};
@@ -175,7 +176,7 @@ fn prune_blocking(
         // Manifest first: the backup stops being a backup before its dump goes.
         std::fs::remove_file(manifest::manifest_path(dir, id))?;
         let _ = std::fs::remove_file(manifest::dump_path(dir, id));
-        tracing::info!(event = "backup_pruned", backup_id = %id, "Backup deleted by retention");
+        BackupPruned { backup_id: id }.emit();
     }
     if !report.deleted.is_empty() {
         manifest::fsync_dir(dir)?;

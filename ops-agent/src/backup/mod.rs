@@ -16,6 +16,10 @@ use sqlx::{Connection, PgConnection};
 pub use crate::manifest::Manifest;
 pub use dump::COUNTED_TABLES;
 
+use crate::events::backup::{
+    BackupCompleted, BackupFailed, BackupLeftoverRemoved, BackupPhase, Phase, RetentionFailed,
+    StatusWriteFailed,
+};
 use crate::lock::FolderLock;
 use crate::manifest::{self, TMP_PREFIX};
 use crate::pgtools::{PgTarget, check_tool_not_older};
@@ -39,13 +43,12 @@ pub async fn take(database: &PgTarget, store: &BackupStore) -> anyhow::Result<Ma
     let duration_seconds = clock.elapsed().as_secs_f64();
     let outcome = match &result {
         Ok(m) => {
-            tracing::info!(
-                event = "backup_completed",
-                backup_id = %m.id,
-                size_bytes = m.size_bytes,
+            BackupCompleted {
+                backup_id: &m.id,
+                size_bytes: m.size_bytes,
                 duration_seconds,
-                "Backup completed"
-            );
+            }
+            .emit();
             RunStatus {
                 success: true,
                 backup_id: Some(m.id.clone()),
@@ -56,7 +59,11 @@ pub async fn take(database: &PgTarget, store: &BackupStore) -> anyhow::Result<Ma
         }
         Err(e) => {
             let reason = status::redacted_reason(database, e);
-            tracing::error!(event = "backup_failed", duration_seconds, reason = %reason, "Backup failed");
+            BackupFailed {
+                duration_seconds,
+                reason: &reason,
+            }
+            .emit();
             RunStatus {
                 success: false,
                 error: Some(reason),
@@ -64,12 +71,16 @@ pub async fn take(database: &PgTarget, store: &BackupStore) -> anyhow::Result<Ma
             }
         }
     };
-    if let Err(e) = status::record(dir, outcome) {
-        tracing::error!(event = "status_write_failed", error = %format!("{e:#}"), "Cannot record the backup's outcome");
+    if let Err(error) = status::record(dir, outcome) {
+        StatusWriteFailed {
+            run: RunKind::Backup,
+            error: &error,
+        }
+        .emit();
     }
     let manifest = result?;
-    if let Err(e) = crate::retention::prune(dir, &store.retention, false).await {
-        tracing::error!(event = "retention_failed", error = %format!("{e:#}"), "Retention after the backup failed; backups kept");
+    if let Err(error) = crate::retention::prune(dir, &store.retention, false).await {
+        RetentionFailed { error: &error }.emit();
     }
     Ok(manifest)
 }
@@ -82,7 +93,7 @@ async fn take_locked(
     let dir = &store.dir;
     let _lock = FolderLock::acquire(dir)?;
     for name in manifest::remove_leftovers(dir)? {
-        tracing::warn!(event = "backup_leftover_removed", file = %name, "Removed a leftover of an interrupted run");
+        BackupLeftoverRemoved { file: &name }.emit();
     }
     check_free_space(dir)?;
 
@@ -112,9 +123,9 @@ async fn take_locked(
     let mut guard = TempFiles::default();
     let tmp_dump = dir.join(format!("{TMP_PREFIX}{id}.dump"));
     guard.0.push(tmp_dump.clone());
-    phase("prepared", clock);
+    phase(Phase::Prepared, clock);
     let facts = dump::dump_in_snapshot(&mut conn, tools, target, &tmp_dump).await?;
-    phase("dumped", clock);
+    phase(Phase::Dumped, clock);
     let _ = conn.close().await;
 
     let (size_bytes, sha256) = tokio::task::spawn_blocking({
@@ -141,9 +152,9 @@ async fn take_locked(
         indexes: facts.indexes,
         duration_seconds: clock.elapsed().as_secs_f64(),
     };
-    phase("hashed", clock);
+    phase(Phase::Hashed, clock);
     commit(dir, &m, &tmp_dump, &mut guard)?;
-    phase("committed", clock);
+    phase(Phase::Committed, clock);
     Ok(m)
 }
 
@@ -167,14 +178,12 @@ fn commit(dir: &Path, m: &Manifest, tmp_dump: &Path, guard: &mut TempFiles) -> a
     Ok(())
 }
 
-/// Where the time of a run goes (debug level), for comparing with a raw pg_dump.
-fn phase(phase: &'static str, clock: Instant) {
-    tracing::debug!(
-        event = "backup_phase",
+fn phase(phase: Phase, clock: Instant) {
+    BackupPhase {
         phase,
-        elapsed_seconds = clock.elapsed().as_secs_f64(),
-        "Backup phase done"
-    );
+        elapsed_seconds: clock.elapsed().as_secs_f64(),
+    }
+    .emit();
 }
 
 fn check_free_space(dir: &Path) -> anyhow::Result<()> {

@@ -15,6 +15,8 @@ use super::scheduler::{Clock, JobFn};
 use crate::alerting::rules::RunSummary;
 use crate::alerting::window::BookingWindow;
 use crate::alerting::{AlertEngine, Evaluation, Observations};
+use crate::events::backup::StatusUnreadable;
+use crate::events::daemon::{AlertFiring, AlertResolved, JobFailed, JobFinished};
 use crate::job::Job;
 use crate::metrics::AgentMetrics;
 use crate::notify::Notifier;
@@ -92,26 +94,11 @@ impl JobContext {
             watching_since: self.watching_since,
         };
         let eval = state.engine.evaluate(&obs, now);
-        for a in &eval.fired {
-            tracing::warn!(
-                event = "alert_firing",
-                alertname = a.name.as_str(),
-                severity = a.name.severity(),
-                description = a
-                    .annotations
-                    .get("description")
-                    .map(String::as_str)
-                    .unwrap_or(""),
-                "Alert firing"
-            );
+        for alert in &eval.fired {
+            AlertFiring { alert }.emit();
         }
-        for a in &eval.resolved {
-            tracing::info!(
-                event = "alert_resolved",
-                alertname = a.name.as_str(),
-                severity = a.name.severity(),
-                "Alert resolved"
-            );
+        for alert in &eval.resolved {
+            AlertResolved { alert }.emit();
         }
         self.metrics.set_firing(|a| state.engine.is_firing(a));
         drop(state);
@@ -119,63 +106,56 @@ impl JobContext {
         (report, eval)
     }
 
+    /// The backup job. A failure was logged once as `backup_failed` where it ended.
     async fn backup(&self) -> bool {
         match crate::backup::take(&self.database, &self.store).await {
             Ok(m) => {
-                tracing::info!(event = "job_finished", job = "backup", backup_id = %m.id, size_bytes = m.size_bytes, "Scheduled backup done");
+                JobFinished::Backup {
+                    backup_id: &m.id,
+                    size_bytes: m.size_bytes,
+                }
+                .emit();
                 true
             }
-            Err(e) => {
-                tracing::error!(
-                    event = "job_failed",
-                    job = "backup",
-                    error = format!("{e:#}"),
-                    "Scheduled backup failed"
-                );
-                false
-            }
+            Err(_logged_as_backup_failed) => false,
         }
     }
 
+    /// The prune job; nothing below logs its error, so this is where it is logged.
     async fn prune(&self) -> bool {
-        match crate::retention::prune(&self.store.dir, &self.store.retention, false).await {
+        let store = &self.store;
+        match crate::retention::prune(&store.dir, &store.retention, false).await {
             Ok(r) => {
-                tracing::info!(
-                    event = "job_finished",
-                    job = "prune",
-                    kept = r.kept.len(),
-                    deleted = r.deleted.len(),
-                    "Scheduled prune done"
-                );
+                JobFinished::Prune {
+                    kept: r.kept.len(),
+                    deleted: r.deleted.len(),
+                }
+                .emit();
                 true
             }
-            Err(e) => {
-                tracing::error!(
-                    event = "job_failed",
-                    job = "prune",
-                    error = format!("{e:#}"),
-                    "Scheduled prune failed"
-                );
+            Err(error) => {
+                JobFailed {
+                    job: Job::Prune,
+                    error: &error,
+                }
+                .emit();
                 false
             }
         }
     }
 
+    /// The drill job. A failure was logged once as `restore_verify_failed` where it ended.
     async fn verify(&self) -> bool {
         match crate::restore::verify(&self.database, &self.store, None).await {
             Ok(r) => {
-                tracing::info!(event = "job_finished", job = "verify", backup_id = %r.backup_id, passed = r.passed, "Scheduled restore drill done");
+                JobFinished::Verify {
+                    backup_id: &r.backup_id,
+                    passed: r.passed,
+                }
+                .emit();
                 r.passed
             }
-            Err(e) => {
-                tracing::error!(
-                    event = "job_failed",
-                    job = "verify",
-                    error = format!("{e:#}"),
-                    "Scheduled restore drill failed"
-                );
-                false
-            }
+            Err(_logged_as_restore_verify_failed) => false,
         }
     }
 }
@@ -186,13 +166,9 @@ fn run_summary(dir: &Path, kind: RunKind) -> Option<RunSummary> {
             last_ok: s.success,
             last_success_at: s.last_success_at,
         }),
-        Err(e) => {
+        Err(error) => {
             // An unreadable status file is treated as a failed run: it needs a human either way.
-            tracing::warn!(
-                event = "status_unreadable",
-                error = format!("{e:#}"),
-                "Status file unreadable"
-            );
+            StatusUnreadable { error: &error }.emit();
             Some(RunSummary {
                 last_ok: false,
                 last_success_at: None,

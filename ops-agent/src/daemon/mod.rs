@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use crate::events::daemon::{ServiceStarted, ServiceStopped};
 use crate::job::Job;
 use crate::metrics::AgentMetrics;
 use crate::notify::Notifier;
@@ -96,13 +97,16 @@ pub async fn run_with(
             run: jobs::job_fn(job, ctx.clone(), clock.clone()),
         })
         .collect();
-    tracing::info!(
-        event = "service_started",
-        listen = %local,
-        jobs = ?scheduled.iter().map(|j| (j.job.as_str(), j.schedule.source().to_owned())).collect::<Vec<_>>(),
-        receivers = config.receivers.len(),
-        "ops-agent daemon started"
-    );
+    let job_list: Vec<(&'static str, String)> = scheduled
+        .iter()
+        .map(|j| (j.job.as_str(), j.schedule.source().to_owned()))
+        .collect();
+    ServiceStarted {
+        listen: local,
+        jobs: &job_list,
+        receivers: config.receivers.len(),
+    }
+    .emit();
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut http_stop = stop_rx.clone();
@@ -117,6 +121,6 @@ pub async fn run_with(
     scheduler::run(scheduled, clock, metrics, shutdown).await;
     let _ = stop_tx.send(true);
     server.await.context("the HTTP server task failed")?;
-    tracing::info!(event = "service_stopped", "ops-agent daemon stopped");
+    ServiceStopped.emit();
     Ok(())
 }

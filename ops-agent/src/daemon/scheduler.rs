@@ -14,6 +14,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
+use crate::events::daemon::{JobSkipped, JobsAborted};
 use crate::job::Job;
 use crate::metrics::AgentMetrics;
 use crate::schedule::{CronSchedule, Decision, decide};
@@ -116,15 +117,7 @@ pub async fn run(
             };
             planned[i] = next;
             if running[i].swap(true, Ordering::AcqRel) {
-                metrics
-                    .jobs_skipped_total
-                    .with_label_values(&[job.job.as_str()])
-                    .inc();
-                tracing::warn!(
-                    event = "job_skipped",
-                    job = job.job.as_str(),
-                    "Previous run still going; this fire time is skipped"
-                );
+                JobSkipped { job: job.job }.emit(&metrics);
                 continue;
             }
             let (run, flag, clock, metrics, which) = (
@@ -159,9 +152,6 @@ pub async fn run(
     .await
     .is_err()
     {
-        tracing::warn!(
-            event = "jobs_aborted",
-            "Jobs still running at shutdown were aborted"
-        );
+        JobsAborted.emit();
     }
 }

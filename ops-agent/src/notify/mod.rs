@@ -20,6 +20,9 @@ use secrecy::SecretString;
 use tokio::sync::mpsc;
 
 use crate::alerting::{AlertInstance, AlertName, Evaluation};
+use crate::events::notify::{
+    NotificationDropped, NotificationFailed, NotificationRetry, NotificationSent, ReceiverRef,
+};
 use crate::metrics::AgentMetrics;
 
 /// Where one receiver's notifications go.
@@ -183,8 +186,10 @@ impl Notifier {
                 continue;
             }
             if tx.try_send(Job { alerts: batch }).is_err() {
-                self.metrics.observe_notification(false);
-                tracing::warn!(event = "notification_failed", receiver = %receiver.name, "Notification queue full or closed; dropped");
+                NotificationDropped {
+                    receiver: &receiver.name,
+                }
+                .emit(&self.metrics);
             }
         }
     }
@@ -206,8 +211,7 @@ impl Worker {
                 _ => job.alerts.into_iter().map(|a| vec![a]).collect(),
             };
             for alerts in units {
-                let ok = self.deliver(&alerts).await;
-                self.metrics.observe_notification(ok);
+                self.deliver(&alerts).await;
             }
         }
     }
@@ -237,29 +241,50 @@ impl Worker {
         }
     }
 
-    /// Tries up to `max_attempts` times; true when one attempt was accepted.
-    async fn deliver(&self, alerts: &[AlertInstance]) -> bool {
+    /// Tries up to `max_attempts` times. Emits exactly one of `notification_sent` and
+    /// `notification_failed`, which count the delivery.
+    async fn deliver(&self, alerts: &[AlertInstance]) {
         let r = &self.receiver;
+        let receiver = ReceiverRef {
+            name: &r.name,
+            kind: r.kind.as_str(),
+        };
         let attempts = r.max_attempts.max(1);
         let names: Vec<&str> = alerts.iter().map(|a| a.name.as_str()).collect();
         for attempt in 1..=attempts {
             match self.send_once(alerts).await {
                 Ok(()) => {
-                    tracing::info!(event = "notification_sent", receiver = %r.name, kind = r.kind.as_str(), alerts = ?names, attempt, "Notification delivered");
-                    return true;
+                    NotificationSent {
+                        receiver,
+                        alerts: &names,
+                        attempt,
+                    }
+                    .emit(&self.metrics);
+                    return;
                 }
                 Err(e) if e.retryable && attempt < attempts => {
                     let wait = e.retry_after.unwrap_or_else(|| backoff(r.backoff, attempt));
-                    tracing::warn!(event = "notification_retry", receiver = %r.name, kind = r.kind.as_str(), attempt, error = %e, wait_ms = wait.as_millis() as u64, "Notification attempt failed; retrying");
+                    NotificationRetry {
+                        receiver,
+                        attempt,
+                        error: &e,
+                        wait,
+                    }
+                    .emit();
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => {
-                    tracing::error!(event = "notification_failed", receiver = %r.name, kind = r.kind.as_str(), alerts = ?names, attempt, error = %e, "Notification not delivered");
-                    return false;
+                    NotificationFailed {
+                        receiver,
+                        alerts: &names,
+                        attempt,
+                        error: &e,
+                    }
+                    .emit(&self.metrics);
+                    return;
                 }
             }
         }
-        false
     }
 }
 

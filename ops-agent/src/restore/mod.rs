@@ -19,6 +19,8 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use sqlx::{Connection, PgConnection};
 
+use crate::events::backup::StatusWriteFailed;
+use crate::events::restore::{RestoreVerifyFailed, RestoreVerifyPassed};
 use crate::lock::FolderLock;
 use crate::manifest::{self, BackupEntry};
 use crate::pgtools::{Credentials, PgTarget, PgTools, read_tail};
@@ -82,7 +84,12 @@ pub async fn verify(
     let mut status = RunStatus::unfinished(RunKind::Verify, started_at, duration_seconds);
     match &result {
         Ok(r) if r.passed => {
-            tracing::info!(event = "restore_verify_passed", backup_id = %r.backup_id, size_bytes = r.size_bytes, duration_seconds, "Restore drill passed");
+            RestoreVerifyPassed {
+                backup_id: &r.backup_id,
+                size_bytes: r.size_bytes,
+                duration_seconds,
+            }
+            .emit();
             status.success = true;
         }
         Ok(r) => {
@@ -93,12 +100,22 @@ pub async fn verify(
                 .map(|c| c.id.as_str())
                 .collect();
             let reason = format!("failed checks: {}", failed.join(", "));
-            tracing::error!(event = "restore_verify_failed", backup_id = %r.backup_id, duration_seconds, reason = %reason, "Restore drill failed");
+            RestoreVerifyFailed {
+                backup_id: Some(&r.backup_id),
+                duration_seconds,
+                reason: &reason,
+            }
+            .emit();
             status.error = Some(reason);
         }
         Err(e) => {
             let reason = status::redacted_reason(database, e);
-            tracing::error!(event = "restore_verify_failed", duration_seconds, reason = %reason, "Restore drill failed");
+            RestoreVerifyFailed {
+                backup_id: None,
+                duration_seconds,
+                reason: &reason,
+            }
+            .emit();
             status.error = Some(reason);
         }
     }
@@ -106,8 +123,12 @@ pub async fn verify(
         status.backup_id = Some(r.backup_id.clone());
         status.size_bytes = Some(r.size_bytes);
     }
-    if let Err(e) = status::record(&store.dir, status) {
-        tracing::error!(event = "status_write_failed", error = %format!("{e:#}"), "Cannot record the drill's outcome");
+    if let Err(error) = status::record(&store.dir, status) {
+        StatusWriteFailed {
+            run: RunKind::Verify,
+            error: &error,
+        }
+        .emit();
     }
     result
 }

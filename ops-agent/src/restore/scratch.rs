@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use sqlx::{Connection, PgConnection};
 
+use crate::events::restore::ScratchDatabaseDropped;
 use crate::manifest;
 use crate::pgtools::PgTarget;
 
@@ -80,7 +81,7 @@ async fn drop_stale(admin: &mut PgConnection, dir: &Path) -> anyhow::Result<()> 
             .execute(&mut *admin)
             .await
             .with_context(|| format!("dropping stale scratch database {name}"))?;
-            tracing::warn!(event = "scratch_database_dropped", database = %name, "Dropped the scratch database of an interrupted drill");
+            ScratchDatabaseDropped { database: &name }.emit();
         }
     }
     Ok(())

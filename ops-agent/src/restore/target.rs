@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use sqlx::{Connection, PgConnection};
 
 use super::{VerifyReport, checksum, restore_and_check};
+use crate::events::restore::RestoreCompleted;
 use crate::manifest;
 use crate::pgtools::PgTarget;
 use crate::store::BackupStore;
@@ -58,7 +59,12 @@ pub async fn restore_into(
     let timed = restore_and_check(&store.tools, target, &entry, tables > 0).await?;
     let mut checks = vec![sum];
     checks.extend(timed.checks);
-    tracing::info!(event = "restore_completed", backup_id = %entry.id, size_bytes = entry.size_bytes, duration_seconds = clock.elapsed().as_secs_f64(), "Backup restored into the target database");
+    RestoreCompleted {
+        backup_id: &entry.id,
+        size_bytes: entry.size_bytes,
+        duration_seconds: clock.elapsed().as_secs_f64(),
+    }
+    .emit();
     Ok(VerifyReport {
         backup_id: entry.id,
         passed: checks.iter().all(|c| c.passed),
