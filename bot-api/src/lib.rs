@@ -10,7 +10,8 @@
 //! - [`updates`] — where an update enters: dedup by `update_id`, dispatch, replies, one commit.
 //! - [`commands`] — parsing of typed commands and button callbacks into one [`commands::Command`].
 //! - [`rbac`] — roles (client < master < admin) and who may run what.
-//! - [`booking`] — where a booking is decided (rules, insert, cancel).
+//! - [`booking`] — where a booking is decided: the pure decision (`booking::decide`), its
+//!   refusals, the transaction around it (insert), and cancelling.
 //! - [`schedule`] — working hours and time zones of masters; the master row lock.
 //! - [`blocks`] — days off and breaks (`/block`, `/blocks`, `/unblock`).
 //! - [`masters`] — `/addmaster` and `/removemaster`.

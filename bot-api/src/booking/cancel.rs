@@ -122,3 +122,36 @@ pub async fn cancel(
     }));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MASTER: i64 = 7;
+    const MASTER_USER: i64 = 70;
+    const CLIENT_USER: i64 = 10;
+
+    fn actor(user_id: i64, role: Role, master_id: Option<i64>) -> Actor {
+        Actor {
+            user_id,
+            telegram_id: user_id * 100,
+            chat_id: user_id * 100,
+            role,
+            master_id,
+        }
+    }
+
+    #[test]
+    fn who_cancels_is_the_master_first_then_an_admin_then_the_client() {
+        let of = |a: &Actor| CancelledBy::of(a, MASTER, CLIENT_USER);
+        let admin_master = actor(MASTER_USER, Role::Admin, Some(MASTER));
+        assert_eq!(of(&admin_master), Some(CancelledBy::Master));
+        assert_eq!(of(&actor(1, Role::Admin, None)), Some(CancelledBy::Admin));
+        assert_eq!(
+            of(&actor(CLIENT_USER, Role::Client, None)),
+            Some(CancelledBy::Client)
+        );
+        assert_eq!(of(&actor(2, Role::Client, None)), None);
+        assert_eq!(of(&actor(3, Role::Master, Some(MASTER + 1))), None);
+    }
+}

@@ -8,13 +8,11 @@
 //! Refusals keep their order: master, self-booking, wall-clock gap, clock rules, grid,
 //! blocked, taken, limit.
 
-use std::fmt;
-
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
+use super::refusal::Refusal;
 use crate::config::BookingRules;
-use crate::events::booking::FailureReason;
 use crate::schedule::MasterDay;
 use crate::slots::{self, LocalInstant, OffGrid};
 
@@ -72,123 +70,6 @@ impl Slot {
     /// `YYYY-MM-DD HH:MM` of the start in the master's zone.
     pub fn when(&self) -> String {
         slots::local_datetime(self.tz, self.start)
-    }
-}
-
-/// Why a booking was refused. [`Refusal::reason`] is the `reason` label of
-/// `bot_api_booking_failures_total` and of the `booking_failed` event; `Display` is the
-/// sentence the client reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// No master with that id, or a deactivated one.
-    MasterNotFound { master_id: i64 },
-    /// A master asked to book their own slot.
-    OwnSlot,
-    /// The wall-clock time does not exist that day (clocks jump forward over it).
-    SkippedTime {
-        date: NaiveDate,
-        time: NaiveTime,
-        tz: Tz,
-    },
-    /// The start is not after now.
-    InPast,
-    /// The start is closer than the minimum notice.
-    TooSoon { min_notice_minutes: u32 },
-    /// The start is further ahead than the horizon.
-    BeyondHorizon { horizon_days: u32 },
-    /// No hours that day, or the slot does not fit in them.
-    OutsideHours {
-        master_id: i64,
-        date: NaiveDate,
-        time: NaiveTime,
-    },
-    /// Inside the hours but not at a slot boundary.
-    NotOnGrid {
-        master_id: i64,
-        date: NaiveDate,
-        slot_minutes: i32,
-    },
-    /// A block of the master overlaps the slot.
-    Blocked { master_id: i64, when: String },
-    /// Another confirmed booking overlaps the slot.
-    Taken { master_id: i64, when: String },
-    /// The client already holds the most upcoming bookings allowed.
-    LimitReached { active: i64 },
-}
-
-impl Refusal {
-    /// The metric and log label.
-    pub fn reason(&self) -> FailureReason {
-        match self {
-            Self::MasterNotFound { .. } => FailureReason::MasterNotFound,
-            Self::OwnSlot | Self::SkippedTime { .. } => FailureReason::InvalidInput,
-            Self::InPast => FailureReason::InPast,
-            Self::TooSoon { .. } => FailureReason::TooSoon,
-            Self::BeyondHorizon { .. } => FailureReason::BeyondHorizon,
-            Self::OutsideHours { .. } | Self::NotOnGrid { .. } => FailureReason::OutsideHours,
-            Self::Blocked { .. } => FailureReason::Blocked,
-            Self::Taken { .. } => FailureReason::Taken,
-            Self::LimitReached { .. } => FailureReason::LimitReached,
-        }
-    }
-
-    /// The refusal when the insert found the slot taken after all (the constraint's verdict).
-    pub fn taken(slot: &Slot) -> Self {
-        Self::Taken {
-            master_id: slot.master_id,
-            when: slot.when(),
-        }
-    }
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::MasterNotFound { master_id } => {
-                write!(f, "There is no active master #{master_id}; see /masters.")
-            }
-            Self::OwnSlot => f.write_str("Masters cannot book themselves."),
-            Self::SkippedTime { date, time, tz } => write!(
-                f,
-                "{} does not exist on {date} in {tz}: the clocks jump forward then.",
-                time.format("%H:%M")
-            ),
-            Self::InPast => f.write_str("That time is in the past."),
-            Self::TooSoon { min_notice_minutes } => write!(
-                f,
-                "Bookings need at least {min_notice_minutes} minutes' notice."
-            ),
-            Self::BeyondHorizon { horizon_days } => {
-                write!(f, "Bookings are taken at most {horizon_days} days ahead.")
-            }
-            Self::OutsideHours {
-                master_id,
-                date,
-                time,
-            } => write!(
-                f,
-                "{} on {date} is outside master #{master_id}'s working hours.",
-                time.format("%H:%M")
-            ),
-            Self::NotOnGrid {
-                master_id,
-                date,
-                slot_minutes,
-            } => write!(
-                f,
-                "Slots with master #{master_id} are {slot_minutes} minutes long and start on the grid; see /slots {master_id} {date}."
-            ),
-            Self::Blocked { master_id, when } => {
-                write!(f, "Master #{master_id} is not available at {when}.")
-            }
-            Self::Taken { master_id, when } => {
-                write!(f, "{when} with master #{master_id} is already taken.")
-            }
-            Self::LimitReached { active } => write!(
-                f,
-                "You already have {active} upcoming bookings, the most one client may hold."
-            ),
-        }
     }
 }
 

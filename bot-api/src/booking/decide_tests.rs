@@ -1,11 +1,9 @@
-//! Unit and property tests of the booking decision: every refusal, their order, the rule
-//! boundaries, and both Berlin DST days of 2030 (31 March forward, 27 October back).
+//! Unit and property tests of the booking decision: every refusal `decide` and `admit` give,
+//! their order, the rule boundaries, and both Berlin DST days of 2030 (31 March forward,
+//! 27 October back). The refusals' labels and texts are tested in `refusal.rs`.
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::events::booking::CancelledBy;
-use crate::metrics::{CANCELLED_BY, FAILURE_REASONS};
-use crate::rbac::{Actor, Role};
 use chrono::TimeZone;
 use chrono_tz::Europe::Berlin;
 use proptest::prelude::*;
@@ -303,94 +301,6 @@ fn holding_the_maximum_of_upcoming_bookings_reaches_the_limit() {
         r.unwrap_err().to_string(),
         "You already have 5 upcoming bookings, the most one client may hold."
     );
-}
-
-#[test]
-fn the_fixed_texts_read_as_before() {
-    assert_eq!(
-        Refusal::MasterNotFound { master_id: 3 }.to_string(),
-        "There is no active master #3; see /masters."
-    );
-    assert_eq!(
-        Refusal::OwnSlot.to_string(),
-        "Masters cannot book themselves."
-    );
-    assert_eq!(Refusal::InPast.to_string(), "That time is in the past.");
-    assert_eq!(
-        Refusal::TooSoon {
-            min_notice_minutes: 60
-        }
-        .to_string(),
-        "Bookings need at least 60 minutes' notice."
-    );
-    assert_eq!(
-        Refusal::BeyondHorizon { horizon_days: 60 }.to_string(),
-        "Bookings are taken at most 60 days ahead."
-    );
-}
-
-#[test]
-fn every_failure_reason_but_internal_has_a_refusal() {
-    let when = String::new();
-    let refusals = [
-        Refusal::MasterNotFound { master_id: 1 },
-        Refusal::OwnSlot,
-        Refusal::InPast,
-        Refusal::TooSoon {
-            min_notice_minutes: 1,
-        },
-        Refusal::BeyondHorizon { horizon_days: 1 },
-        Refusal::NotOnGrid {
-            master_id: 1,
-            date: d(2030, 1, 1),
-            slot_minutes: 60,
-        },
-        Refusal::Blocked {
-            master_id: 1,
-            when: when.clone(),
-        },
-        Refusal::Taken { master_id: 1, when },
-        Refusal::LimitReached { active: 1 },
-    ];
-    let mut seen: Vec<&str> = refusals.iter().map(|r| r.reason().as_str()).collect();
-    seen.push(FailureReason::Internal.as_str());
-    seen.sort_unstable();
-    seen.dedup();
-    let mut all = FAILURE_REASONS.to_vec();
-    all.sort_unstable();
-    assert_eq!(seen, all);
-}
-
-#[test]
-fn the_label_enums_spell_exactly_the_metric_label_sets() {
-    let reasons: Vec<&str> = FailureReason::ALL.iter().map(|r| r.as_str()).collect();
-    assert_eq!(reasons, FAILURE_REASONS);
-    let by: Vec<&str> = CancelledBy::ALL.iter().map(|b| b.as_str()).collect();
-    assert_eq!(by, CANCELLED_BY);
-}
-
-fn actor(user_id: i64, role: Role, master_id: Option<i64>) -> Actor {
-    Actor {
-        user_id,
-        telegram_id: user_id * 100,
-        chat_id: user_id * 100,
-        role,
-        master_id,
-    }
-}
-
-#[test]
-fn who_cancels_is_the_master_first_then_an_admin_then_the_client() {
-    let of = |a: &Actor| CancelledBy::of(a, MASTER, CLIENT_USER);
-    let admin_master = actor(MASTER_USER, Role::Admin, Some(MASTER));
-    assert_eq!(of(&admin_master), Some(CancelledBy::Master));
-    assert_eq!(of(&actor(1, Role::Admin, None)), Some(CancelledBy::Admin));
-    assert_eq!(
-        of(&actor(CLIENT_USER, Role::Client, None)),
-        Some(CancelledBy::Client)
-    );
-    assert_eq!(of(&actor(2, Role::Client, None)), None);
-    assert_eq!(of(&actor(3, Role::Master, Some(MASTER + 1))), None);
 }
 
 proptest! {

@@ -7,12 +7,14 @@
 
 pub mod cancel;
 pub mod decide;
+pub mod refusal;
 
 use chrono::{NaiveDate, NaiveTime, Utc};
 use sqlx::PgConnection;
 
 pub use cancel::cancel;
-pub use decide::{Facts, Occupancy, Refusal, Request, Slot, check_time, decide};
+pub use decide::{Facts, Occupancy, Request, Slot, check_time, decide};
+pub use refusal::Refusal;
 
 use crate::config::BookingRules;
 use crate::effects::{Effects, Event};
