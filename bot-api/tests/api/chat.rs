@@ -3,7 +3,7 @@
 
 use bot_api::config::BookingRules;
 
-use crate::helpers::{ADMIN, context};
+use crate::helpers::{ADMIN, CLIENT, MASTER, context};
 
 async fn session(ctx: &bot_api::updates::BotContext, user: i64, input: &str) -> String {
     let mut out = Vec::new();
@@ -17,8 +17,7 @@ async fn session(ctx: &bot_api::updates::BotContext, user: i64, input: &str) -> 
 async fn a_terminal_chat_books_through_buttons_and_prints_the_replies() {
     let db = shared::testing::test_db().await;
     let ctx = context(&db.pool, BookingRules::default());
-    let master = 7_200_000_001;
-    let client = 5_200_000_001;
+    let (master, client) = (MASTER, CLIENT);
     session(&ctx, master, "/start\n").await;
     let admin = session(&ctx, ADMIN, &format!("/start\n/addmaster {master} Anna\n")).await;
     assert!(admin.contains("bot: "), "{admin}");
@@ -28,7 +27,7 @@ async fn a_terminal_chat_books_through_buttons_and_prints_the_replies() {
 
     let out = session(&ctx, client, "/start\n/masters\n1\n").await;
     assert!(
-        out.starts_with("Chatting as Telegram user 5200000001"),
+        out.starts_with(&format!("Chatting as Telegram user {CLIENT}")),
         "{out}"
     );
     assert!(out.contains("Anna"), "{out}");
