@@ -1,10 +1,11 @@
-//! The Prometheus families of CONTRACT.md "Metrics" for bot-api, registered in one place.
-//! Each field's doc comment is its help text. Label values come from the fixed sets below,
-//! and every known combination is pre-set to 0 so dashboards see a series from the start.
+//! The Prometheus families of docs/interface.md "Metrics" for bot-api, registered in one
+//! place. Each family's name and help text are written once, in [`Families`] (the help text is
+//! also the field's doc). Label values come from the fixed sets below, and every known
+//! combination is pre-set to 0 so dashboards see a series from the start.
 
-use prometheus::{
-    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-};
+use std::ops::Deref;
+
+use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGauge, Registry};
 
 /// The answers each route is expected to give, pre-set to 0: (route, method, statuses).
 pub const KNOWN_ANSWERS: &[(&str, &str, &[&str])] = &[
@@ -60,112 +61,67 @@ pub const GUARDED_COMMANDS: &[&str] = &[
     "cancel",
 ];
 
-/// All bot-api metrics.
+shared::metric_families! {
+    /// Every family bot-api exports.
+    pub struct Families {
+        pub healthy: IntGauge = "bot_api_healthy",
+            "1 while the database answers readiness checks, else 0";
+        pub http_requests: IntCounterVec = "bot_api_http_requests_total",
+            "HTTP requests by matched route, method and status", ["route", "method", "status"];
+        pub http_duration: HistogramVec = "bot_api_http_request_duration_seconds",
+            "HTTP request duration in seconds by matched route and method", ["route", "method"];
+        pub bookings: IntCounterVec = "bot_api_bookings_total",
+            "Booking attempts by outcome", ["outcome"];
+        pub booking_failures: IntCounterVec = "bot_api_booking_failures_total",
+            "Failed booking attempts by reason", ["reason"];
+        pub cancellations: IntCounterVec = "bot_api_booking_cancellations_total",
+            "Cancelled bookings by who cancelled", ["by"];
+        pub schedule_writes: IntCounterVec = "bot_api_schedule_writes_total",
+            "Schedule writes by action and outcome", ["action", "outcome"];
+        pub rbac_denials: IntCounterVec = "bot_api_rbac_denials_total",
+            "Commands refused by role-based access, by command", ["command"];
+        pub telegram_updates: IntCounterVec = "bot_api_telegram_updates_total",
+            "Telegram updates by outcome", ["outcome"];
+        pub outbox_pending: IntGauge = "bot_api_outbox_pending",
+            "Messages waiting in the outbox";
+        pub log_lines_dropped: IntCounter = "bot_api_log_lines_dropped_total",
+            "Log lines dropped because the log writer fell behind";
+    }
+}
+
+/// All bot-api metrics: the registry `/metrics` encodes and its [`Families`] (reached through
+/// `Deref`, so `metrics.bookings` reads as before).
 #[derive(Debug, Clone)]
 pub struct Metrics {
     /// The registry `/metrics` encodes.
     pub registry: Registry,
-    /// 1 while the database answers readiness checks, else 0.
-    pub healthy: IntGauge,
-    /// HTTP requests by matched route name, method and status code.
-    pub http_requests: IntCounterVec,
-    /// HTTP request duration in seconds by matched route name and method.
-    pub http_duration: HistogramVec,
-    /// Booking attempts by outcome (success/failure).
-    pub bookings: IntCounterVec,
-    /// Failed booking attempts by reason.
-    pub booking_failures: IntCounterVec,
-    /// Cancelled bookings by who cancelled (client/master/admin).
-    pub cancellations: IntCounterVec,
-    /// Schedule writes by action and outcome.
-    pub schedule_writes: IntCounterVec,
-    /// Commands refused by role-based access, by command.
-    pub rbac_denials: IntCounterVec,
-    /// Telegram updates by outcome.
-    pub telegram_updates: IntCounterVec,
-    /// Messages waiting in the outbox.
-    pub outbox_pending: IntGauge,
-    /// Log lines dropped because the log writer fell behind.
-    pub log_lines_dropped: IntCounter,
+    families: Families,
+}
+
+impl Deref for Metrics {
+    type Target = Families;
+
+    fn deref(&self) -> &Families {
+        &self.families
+    }
 }
 
 impl Metrics {
     /// Creates and registers every family, pre-setting known label combinations to 0.
     pub fn new() -> Self {
         let registry = Registry::new();
-        let healthy = IntGauge::new(
-            "bot_api_healthy",
-            "1 while the database answers readiness checks, else 0",
-        )
-        .expect("valid metric");
-        let http_requests = counter_vec(
-            "bot_api_http_requests_total",
-            "HTTP requests by matched route, method and status",
-            &["route", "method", "status"],
-        );
-        let http_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "bot_api_http_request_duration_seconds",
-                "HTTP request duration in seconds by matched route and method",
-            )
-            .buckets(shared::metrics::LATENCY_BUCKETS.to_vec()),
-            &["route", "method"],
-        )
-        .expect("valid metric");
-        let bookings = counter_vec(
-            "bot_api_bookings_total",
-            "Booking attempts by outcome",
-            &["outcome"],
-        );
-        let booking_failures = counter_vec(
-            "bot_api_booking_failures_total",
-            "Failed booking attempts by reason",
-            &["reason"],
-        );
-        let cancellations = counter_vec(
-            "bot_api_booking_cancellations_total",
-            "Cancelled bookings by who cancelled",
-            &["by"],
-        );
-        let schedule_writes = counter_vec(
-            "bot_api_schedule_writes_total",
-            "Schedule writes by action and outcome",
-            &["action", "outcome"],
-        );
-        let rbac_denials = counter_vec(
-            "bot_api_rbac_denials_total",
-            "Commands refused by role-based access, by command",
-            &["command"],
-        );
-        let telegram_updates = counter_vec(
-            "bot_api_telegram_updates_total",
-            "Telegram updates by outcome",
-            &["outcome"],
-        );
-        let outbox_pending =
-            IntGauge::new("bot_api_outbox_pending", "Messages waiting in the outbox")
-                .expect("valid metric");
-        let log_lines_dropped = IntCounter::new(
-            "bot_api_log_lines_dropped_total",
-            "Log lines dropped because the log writer fell behind",
-        )
-        .expect("valid metric");
-
-        for c in [
-            Box::new(healthy.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(http_requests.clone()),
-            Box::new(http_duration.clone()),
-            Box::new(bookings.clone()),
-            Box::new(booking_failures.clone()),
-            Box::new(cancellations.clone()),
-            Box::new(schedule_writes.clone()),
-            Box::new(rbac_denials.clone()),
-            Box::new(telegram_updates.clone()),
-            Box::new(outbox_pending.clone()),
-            Box::new(log_lines_dropped.clone()),
-        ] {
-            registry.register(c).expect("metric names are unique");
-        }
+        let families = Families::register(&registry).expect("metric names are valid and unique");
+        let Families {
+            http_requests,
+            http_duration,
+            bookings,
+            booking_failures,
+            cancellations,
+            schedule_writes,
+            rbac_denials,
+            telegram_updates,
+            ..
+        } = &families;
         for (route, method, statuses) in KNOWN_ANSWERS {
             http_duration.with_label_values(&[*route, *method]);
             for status in *statuses {
@@ -192,20 +148,7 @@ impl Metrics {
         for o in UPDATE_OUTCOMES {
             telegram_updates.with_label_values(&[*o]);
         }
-        Self {
-            registry,
-            healthy,
-            http_requests,
-            http_duration,
-            bookings,
-            booking_failures,
-            cancellations,
-            schedule_writes,
-            rbac_denials,
-            telegram_updates,
-            outbox_pending,
-            log_lines_dropped,
-        }
+        Self { registry, families }
     }
 }
 
@@ -213,8 +156,4 @@ impl Default for Metrics {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn counter_vec(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
-    IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric")
 }

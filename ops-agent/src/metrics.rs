@@ -1,199 +1,92 @@
-//! The agent's own metrics, registered in one place: the `ops_agent_*` families of CONTRACT.md
-//! plus per-job run timestamps, outcomes and skips.
+//! The agent's own metrics, registered in one place: the `ops_agent_*` families of
+//! docs/interface.md "Metrics" plus per-job run timestamps, outcomes and skips. Each family's
+//! name and help text are written once, in [`Families`] (the help text is also the field's doc).
 //!
 //! Backup and drill gauges are derived from the status files at each scrape
 //! ([`AgentMetrics::refresh_status`]), so runs started by the system's cron or by hand show up
 //! too; `ops_agent_backups_total` and `ops_agent_restore_verifies_total` count each new run the
 //! status files reveal after the agent started.
 
+use std::ops::Deref;
 use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use prometheus::{Gauge, GaugeVec, IntCounterVec, Opts, Registry};
+use prometheus::{Gauge, GaugeVec, IntCounterVec, Registry};
 
 use crate::alerting::AlertName;
 use crate::job::Job;
 use crate::probe::{ProbeReport, Target};
 use crate::status::{self, RunKind, RunStatus};
 
-/// Every metric the agent exports.
+shared::metric_families! {
+    /// Every family the agent exports.
+    pub struct Families {
+        pub backup_last_success: Gauge = "ops_agent_backup_last_success_timestamp_seconds",
+            "Unix time of the last successful backup (0 when none is recorded).";
+        pub backup_last_size: Gauge = "ops_agent_backup_last_size_bytes",
+            "Size of the last successful backup file in bytes.";
+        pub backup_last_duration: Gauge = "ops_agent_backup_last_duration_seconds",
+            "Duration of the last successful backup in seconds.";
+        pub backup_last_attempt_success: Gauge = "ops_agent_backup_last_attempt_success",
+            "1 when the last backup attempt succeeded, 0 when it failed or none is recorded.";
+        pub backup_last_attempt: Gauge = "ops_agent_backup_last_attempt_timestamp_seconds",
+            "Unix time the last backup attempt finished (0 when none is recorded).";
+        pub backups_total: IntCounterVec = "ops_agent_backups_total",
+            "Backups seen finishing since the agent started, by outcome.", ["outcome"];
+        pub verify_last_success: Gauge = "ops_agent_restore_verify_last_success_timestamp_seconds",
+            "Unix time of the last passed restore drill (0 when none is recorded).";
+        pub verify_last_attempt_success: Gauge = "ops_agent_restore_verify_last_attempt_success",
+            "1 when the last restore drill passed, 0 when it failed or none is recorded.";
+        pub verify_last_attempt: Gauge = "ops_agent_restore_verify_last_attempt_timestamp_seconds",
+            "Unix time the last restore drill finished (0 when none is recorded).";
+        pub verifies_total: IntCounterVec = "ops_agent_restore_verifies_total",
+            "Restore drills seen finishing since the agent started, by outcome.", ["outcome"];
+        pub probe_success: GaugeVec = "ops_agent_probe_success",
+            "1 when the last probe of the bot-api target succeeded.", ["target"];
+        pub probe_duration: GaugeVec = "ops_agent_probe_duration_seconds",
+            "Duration of the last probe of the bot-api target in seconds.", ["target"];
+        pub alerts_firing: GaugeVec = "ops_agent_alerts_firing",
+            "1 while the alert is firing.", ["alertname"];
+        pub notifications_total: IntCounterVec = "ops_agent_alert_notifications_total",
+            "Alert notification deliveries by outcome, after retries.", ["outcome"];
+        pub job_last_run: GaugeVec = "ops_agent_job_last_run_timestamp_seconds",
+            "Unix time the scheduled job last finished.", ["job"];
+        pub job_runs_total: IntCounterVec = "ops_agent_job_runs_total",
+            "Scheduled job runs by outcome.", ["job", "outcome"];
+        pub jobs_skipped_total: IntCounterVec = "ops_agent_jobs_skipped_total",
+            "Fire times skipped because the job's previous run was still going.", ["job"];
+        pub start_time: Gauge = "ops_agent_start_time_seconds",
+            "Unix time the agent started.";
+    }
+}
+
+/// Every metric the agent exports ([`Families`], reached through `Deref`) and the registry
+/// `/metrics` encodes.
 #[derive(Debug)]
 pub struct AgentMetrics {
     registry: Registry,
-    /// Unix time of the last successful backup (0 when none is recorded).
-    pub backup_last_success: Gauge,
-    /// Size of the last successful backup file in bytes.
-    pub backup_last_size: Gauge,
-    /// Duration of the last successful backup in seconds.
-    pub backup_last_duration: Gauge,
-    /// 1 when the last backup attempt succeeded, 0 when it failed.
-    pub backup_last_attempt_success: Gauge,
-    /// Unix time the last backup attempt finished (0 when none is recorded).
-    pub backup_last_attempt: Gauge,
-    /// Backups seen finishing since the agent started, by outcome.
-    pub backups_total: IntCounterVec,
-    /// Unix time of the last passed restore drill (0 when none is recorded).
-    pub verify_last_success: Gauge,
-    /// 1 when the last drill passed, 0 when it failed.
-    pub verify_last_attempt_success: Gauge,
-    /// Unix time the last drill finished (0 when none is recorded).
-    pub verify_last_attempt: Gauge,
-    /// Restore drills seen finishing since the agent started, by outcome.
-    pub verifies_total: IntCounterVec,
-    /// 1 when the last probe of the target succeeded.
-    pub probe_success: GaugeVec,
-    /// Duration of the last probe of the target in seconds.
-    pub probe_duration: GaugeVec,
-    /// 1 while the alert fires.
-    pub alerts_firing: GaugeVec,
-    /// Notification deliveries by outcome (`success`/`failure`), after retries.
-    pub notifications_total: IntCounterVec,
-    /// Unix time the job last finished.
-    pub job_last_run: GaugeVec,
-    /// Job runs by outcome.
-    pub job_runs_total: IntCounterVec,
-    /// Fire times skipped because the job's previous run was still going.
-    pub jobs_skipped_total: IntCounterVec,
-    /// Unix time the agent started: the reference age of "no backup yet" in the alert rules.
-    pub start_time: Gauge,
+    families: Families,
+    /// `finished_at` of the last backup and drill runs counted, so each run counts once.
     seen: Mutex<[Option<DateTime<Utc>>; 2]>,
 }
 
-fn gauge(r: &Registry, name: &str, help: &str) -> prometheus::Result<Gauge> {
-    let g = Gauge::new(name, help)?;
-    r.register(Box::new(g.clone()))?;
-    Ok(g)
-}
+impl Deref for AgentMetrics {
+    type Target = Families;
 
-fn gauge_vec(
-    r: &Registry,
-    name: &str,
-    help: &str,
-    labels: &[&str],
-) -> prometheus::Result<GaugeVec> {
-    let g = GaugeVec::new(Opts::new(name, help), labels)?;
-    r.register(Box::new(g.clone()))?;
-    Ok(g)
-}
-
-fn counter_vec(
-    r: &Registry,
-    name: &str,
-    help: &str,
-    labels: &[&str],
-) -> prometheus::Result<IntCounterVec> {
-    let c = IntCounterVec::new(Opts::new(name, help), labels)?;
-    r.register(Box::new(c.clone()))?;
-    Ok(c)
+    fn deref(&self) -> &Families {
+        &self.families
+    }
 }
 
 impl AgentMetrics {
     /// Registers every family, with every label value of the fixed sets present from the start.
     pub fn new() -> prometheus::Result<Self> {
-        let r = Registry::new();
+        let registry = Registry::new();
         let m = Self {
-            backup_last_success: gauge(
-                &r,
-                "ops_agent_backup_last_success_timestamp_seconds",
-                "Unix time of the last successful backup (0 when none is recorded).",
-            )?,
-            backup_last_size: gauge(
-                &r,
-                "ops_agent_backup_last_size_bytes",
-                "Size of the last successful backup file in bytes.",
-            )?,
-            backup_last_duration: gauge(
-                &r,
-                "ops_agent_backup_last_duration_seconds",
-                "Duration of the last successful backup in seconds.",
-            )?,
-            backup_last_attempt_success: gauge(
-                &r,
-                "ops_agent_backup_last_attempt_success",
-                "1 when the last backup attempt succeeded, 0 when it failed or none is recorded.",
-            )?,
-            backup_last_attempt: gauge(
-                &r,
-                "ops_agent_backup_last_attempt_timestamp_seconds",
-                "Unix time the last backup attempt finished (0 when none is recorded).",
-            )?,
-            backups_total: counter_vec(
-                &r,
-                "ops_agent_backups_total",
-                "Backups seen finishing since the agent started, by outcome.",
-                &["outcome"],
-            )?,
-            verify_last_success: gauge(
-                &r,
-                "ops_agent_restore_verify_last_success_timestamp_seconds",
-                "Unix time of the last passed restore drill (0 when none is recorded).",
-            )?,
-            verify_last_attempt_success: gauge(
-                &r,
-                "ops_agent_restore_verify_last_attempt_success",
-                "1 when the last restore drill passed, 0 when it failed or none is recorded.",
-            )?,
-            verify_last_attempt: gauge(
-                &r,
-                "ops_agent_restore_verify_last_attempt_timestamp_seconds",
-                "Unix time the last restore drill finished (0 when none is recorded).",
-            )?,
-            verifies_total: counter_vec(
-                &r,
-                "ops_agent_restore_verifies_total",
-                "Restore drills seen finishing since the agent started, by outcome.",
-                &["outcome"],
-            )?,
-            probe_success: gauge_vec(
-                &r,
-                "ops_agent_probe_success",
-                "1 when the last probe of the bot-api target succeeded.",
-                &["target"],
-            )?,
-            probe_duration: gauge_vec(
-                &r,
-                "ops_agent_probe_duration_seconds",
-                "Duration of the last probe of the bot-api target in seconds.",
-                &["target"],
-            )?,
-            alerts_firing: gauge_vec(
-                &r,
-                "ops_agent_alerts_firing",
-                "1 while the alert is firing.",
-                &["alertname"],
-            )?,
-            notifications_total: counter_vec(
-                &r,
-                "ops_agent_alert_notifications_total",
-                "Alert notification deliveries by outcome, after retries.",
-                &["outcome"],
-            )?,
-            job_last_run: gauge_vec(
-                &r,
-                "ops_agent_job_last_run_timestamp_seconds",
-                "Unix time the scheduled job last finished.",
-                &["job"],
-            )?,
-            job_runs_total: counter_vec(
-                &r,
-                "ops_agent_job_runs_total",
-                "Scheduled job runs by outcome.",
-                &["job", "outcome"],
-            )?,
-            jobs_skipped_total: counter_vec(
-                &r,
-                "ops_agent_jobs_skipped_total",
-                "Fire times skipped because the job's previous run was still going.",
-                &["job"],
-            )?,
-            start_time: gauge(
-                &r,
-                "ops_agent_start_time_seconds",
-                "Unix time the agent started.",
-            )?,
+            families: Families::register(&registry)?,
             seen: Mutex::new([None, None]),
-            registry: r,
+            registry,
         };
         for outcome in ["success", "failure"] {
             m.backups_total.with_label_values(&[outcome]);
