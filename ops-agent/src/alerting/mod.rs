@@ -14,9 +14,18 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-pub use payload::AlertStatus;
 pub use rules::{AlertName, Observations, Thresholds};
 use state::{AlertState, Transition};
+
+/// `"firing"` or `"resolved"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertStatus {
+    /// The condition holds and has held for the alert's `for`.
+    Firing,
+    /// The alert fired and its condition no longer holds.
+    Resolved,
+}
 
 /// One alert as receivers see it.
 #[derive(Debug, Clone, PartialEq)]

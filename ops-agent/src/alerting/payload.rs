@@ -7,17 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::AlertInstance;
-
-/// `"firing"` or `"resolved"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AlertStatus {
-    /// The condition holds and has held for the alert's `for`.
-    Firing,
-    /// The alert fired and its condition no longer holds.
-    Resolved,
-}
+use super::{AlertInstance, AlertStatus};
 
 /// One webhook POST body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

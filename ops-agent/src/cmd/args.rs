@@ -1,45 +1,15 @@
-//! The ops-agent command line: [`Cli`], its [`Command`]s and the argument groups several
-//! subcommands flatten. This is the edge: each group maps into the domain's plain settings
-//! ([`BackupStore`], [`RetentionPolicy`], [`PgTarget`]) once, here, and nothing below `cmd/`
-//! sees a clap type.
+//! The argument groups several subcommands flatten. This is the edge: each group maps into
+//! the domain's plain settings ([`BackupStore`], [`RetentionPolicy`], [`PgTarget`]) once,
+//! here, and nothing outside `cmd/` sees a clap type.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
-use shared::config::{DatabaseArgs, LogArgs};
+use clap::Args;
+use shared::config::DatabaseArgs;
 
-use super::{backup, list, probe, prune, restore, run};
 use crate::pgtools::{PgTarget, PgTools};
 use crate::retention::RetentionPolicy;
 use crate::store::BackupStore;
-
-/// Operations sidecar: backups, restore drills, health probes, alerts.
-#[derive(Debug, Parser)]
-#[command(name = "ops-agent", version, about)]
-pub struct Cli {
-    #[command(flatten)]
-    pub log: LogArgs,
-
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// The subcommands of docs/interface.md "ops-agent CLI".
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Take one backup now (pg_dump -Fc), with its manifest; then apply retention.
-    Backup(backup::Opts),
-    /// List complete backups, newest first.
-    List(list::Opts),
-    /// Apply the retention policy.
-    Prune(prune::Opts),
-    /// Restore a backup: `--verify` into a scratch database, or `--target-url` for real.
-    Restore(restore::Opts),
-    /// Probe the bot-api once and print the result.
-    Probe(probe::Opts),
-    /// The daemon: cron schedules, probes, alert evaluation, webhooks, own /metrics.
-    Run(run::Opts),
-}
 
 /// Where backups live and how they are made; shared by `backup`, `list`, `prune`, `restore`
 /// and `run`.
@@ -141,33 +111,7 @@ impl DbBackupArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn verify_cli() {
-        Cli::command().debug_assert();
-    }
-
-    /// Run by the test below in a child process; a no-op on its own.
-    #[test]
-    fn empty_env_probe_child() {
-        shared::testing::settings::probe_child::<Cli>();
-    }
-
-    #[test]
-    fn every_setting_set_empty_parses_as_if_unset() {
-        let fixture = shared::testing::settings::Fixture {
-            required_env: vec![
-                ("DATABASE_URL", "postgres://u:pw@127.0.0.1:1/db"),
-                ("OPS_BACKUP_DIR", "/nonexistent/backups"),
-            ],
-            args: vec![("restore", vec!["--verify"])],
-        };
-        shared::testing::settings::assert_empty_means_unset::<Cli>(
-            "cmd::args::tests::empty_env_probe_child",
-            &fixture,
-        );
-    }
+    use crate::cmd::{Cli, Command};
 
     #[test]
     fn the_retention_defaults_are_the_policy_defaults() {

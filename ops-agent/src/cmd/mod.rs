@@ -1,7 +1,7 @@
-//! The command line and what runs it: [`args`] (the parser and the shared argument groups),
-//! one file per subcommand with its `Opts` and an async `run()`. Arguments are mapped into the
-//! domain's settings here, once; this module installs logging and the tokio runtime, then
-//! dispatches.
+//! The command line and what runs it: [`Cli`] and its [`Command`]s here, the argument groups
+//! several subcommands share in [`args`], one file per subcommand with its `Opts` and an async
+//! `run()`. Arguments are mapped into the domain's settings in `cmd/`, once; this module
+//! installs logging and the tokio runtime, then dispatches.
 
 pub mod args;
 pub mod backup;
@@ -14,10 +14,37 @@ pub mod run;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
-use shared::config::{ENV_EXAMPLE, Secret, refuse_placeholder, url_secret_literals};
+use shared::config::{ENV_EXAMPLE, LogArgs, Secret, refuse_placeholder, url_secret_literals};
 
-pub use args::{Cli, Command};
+/// Operations sidecar: backups, restore drills, health probes, alerts.
+#[derive(Debug, Parser)]
+#[command(name = "ops-agent", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub log: LogArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands of docs/interface.md "ops-agent CLI".
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Take one backup now (pg_dump -Fc), with its manifest; then apply retention.
+    Backup(backup::Opts),
+    /// List complete backups, newest first.
+    List(list::Opts),
+    /// Apply the retention policy.
+    Prune(prune::Opts),
+    /// Restore a backup: `--verify` into a scratch database, or `--target-url` for real.
+    Restore(restore::Opts),
+    /// Probe the bot-api once and print the result.
+    Probe(probe::Opts),
+    /// The daemon: cron schedules, probes, alert evaluation, webhooks, own /metrics.
+    Run(run::Opts),
+}
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -84,6 +111,33 @@ fn known_secrets(command: &Command) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+
+    /// Run by the test below in a child process; a no-op on its own.
+    #[test]
+    fn empty_env_probe_child() {
+        shared::testing::settings::probe_child::<Cli>();
+    }
+
+    #[test]
+    fn every_setting_set_empty_parses_as_if_unset() {
+        let fixture = shared::testing::settings::Fixture {
+            required_env: vec![
+                ("DATABASE_URL", "postgres://u:pw@127.0.0.1:1/db"),
+                ("OPS_BACKUP_DIR", "/nonexistent/backups"),
+            ],
+            args: vec![("restore", vec!["--verify"])],
+        };
+        shared::testing::settings::assert_empty_means_unset::<Cli>(
+            "cmd::tests::empty_env_probe_child",
+            &fixture,
+        );
+    }
 
     fn command(args: &[&str]) -> Command {
         let argv = ["ops-agent"].iter().chain(args);

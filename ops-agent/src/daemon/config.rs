@@ -12,41 +12,13 @@ use std::time::Duration;
 use serde::Deserialize;
 use shared::config::EnvLookup;
 
+pub use values::ConfigError;
+use values::{invalid, seconds};
+
 use crate::alerting::Thresholds;
 use crate::job::Job;
 use crate::notify::Receiver;
 use crate::schedule::CronSchedule;
-
-/// A refused configuration: which key, and why.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file could not be read.
-    #[error("reading config file {path}: {source}")]
-    Read {
-        /// The file.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// Not TOML, an unknown key or a wrong type (the message names the key and line).
-    #[error("config file: {0}")]
-    Parse(String),
-    /// A value out of range.
-    #[error("config key `{key}`: {reason}")]
-    Invalid {
-        /// Dotted path of the key.
-        key: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-}
-
-pub(super) fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        key: key.into(),
-        reason: reason.into(),
-    }
-}
 
 /// One scheduled job.
 #[derive(Debug, Clone)]
@@ -122,25 +94,6 @@ struct RawAlerts {
     booking_failure_min_count: Option<u32>,
     backup_stale_after_seconds: Option<f64>,
     restore_verify_stale_after_seconds: Option<f64>,
-}
-
-/// Seconds → Duration, refusing negative, NaN and absurd values.
-pub(super) fn seconds(
-    key: &str,
-    v: Option<f64>,
-    default: Duration,
-    allow_zero: bool,
-) -> Result<Duration, ConfigError> {
-    let Some(v) = v else { return Ok(default) };
-    if !v.is_finite() || v < 0.0 || (!allow_zero && v == 0.0) {
-        let want = if allow_zero {
-            "zero or more seconds"
-        } else {
-            "more than zero seconds"
-        };
-        return Err(invalid(key, format!("{v} is not {want}")));
-    }
-    Duration::try_from_secs_f64(v).map_err(|_| invalid(key, format!("{v} seconds is out of range")))
 }
 
 fn job(which: Job, raw: Option<RawJob>) -> Result<(JobConfig, RawJob), ConfigError> {
@@ -287,6 +240,9 @@ impl DaemonConfig {
         })
     }
 }
+
+#[path = "config_values.rs"]
+mod values;
 
 #[path = "config_receivers.rs"]
 mod receivers;

@@ -8,7 +8,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use shared::config::{ENV_EXAMPLE, EnvLookup, Secret, env_setting, refuse_placeholder};
 
-use super::{ConfigError, invalid, seconds};
+use super::values::{ConfigError, invalid, seconds};
 use crate::notify::{Receiver, ReceiverKind};
 
 /// No `Debug`: it holds secrets as plain strings until they are wrapped.

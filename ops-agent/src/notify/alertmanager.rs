@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::{DeliveryError, Receiver};
+use super::receiver::{DeliveryError, Receiver};
 use crate::alerting::payload::rfc3339;
 use crate::alerting::{AlertInstance, AlertStatus};
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{DeliveryError, Receiver};
+use super::receiver::{DeliveryError, Receiver};
 use crate::alerting::{AlertInstance, AlertStatus};
 
 /// The message text for one alert: plain text, no markup to escape.

@@ -3,7 +3,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{DeliveryError, Receiver};
+use super::receiver::{DeliveryError, Receiver};
 use crate::alerting::AlertInstance;
 use crate::alerting::payload::webhook_payload;
 

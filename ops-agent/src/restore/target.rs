@@ -6,7 +6,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use sqlx::{Connection, PgConnection};
 
-use super::{VerifyReport, checksum, restore_and_check};
+use super::pg_restore::{checksum, restore_and_check};
+use super::report::VerifyReport;
 use crate::events::restore::RestoreCompleted;
 use crate::manifest;
 use crate::pgtools::PgTarget;
