@@ -35,11 +35,13 @@ impl RunKind {
 /// The outcome of the last run of one kind, plus the time of the last success.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunStatus {
+    /// Backup or drill; also which file this is.
     pub kind: RunKind,
     /// When the last attempt started.
     pub started_at: DateTime<Utc>,
     /// When it finished.
     pub finished_at: DateTime<Utc>,
+    /// Wall time of the last attempt, in seconds.
     pub duration_seconds: f64,
     /// Whether the last attempt succeeded.
     pub success: bool,

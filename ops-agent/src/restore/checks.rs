@@ -153,9 +153,9 @@ async fn row_counts(conn: &mut PgConnection, manifest: &Manifest) -> CheckResult
                 ok = false;
                 parts.push(format!("{table} {g}/not in manifest"));
             }
-            (Err(_), _) => {
+            (Err(e), _) => {
                 ok = false;
-                parts.push(format!("{table} unreadable"));
+                parts.push(format!("{table} unreadable ({e})"));
             }
         }
     }
