@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sqlx::{Connection, PgConnection};
 
 pub use crate::manifest::Manifest;
@@ -38,10 +38,36 @@ pub fn required_free_bytes(last_size_bytes: Option<u64>) -> u64 {
 pub async fn take(database: &PgTarget, store: &BackupStore) -> anyhow::Result<Manifest> {
     let started_at = Utc::now();
     let clock = Instant::now();
-    let dir = &store.dir;
     let result = take_locked(database, store, clock).await;
+    let outcome = result
+        .as_ref()
+        .map_err(|e| status::redacted_reason(database, e));
+    record(store, started_at, clock, outcome);
+    let manifest = result?;
+    if let Err(error) = crate::retention::prune(&store.dir, &store.retention, false).await {
+        RetentionFailed { error: &error }.emit();
+    }
+    Ok(manifest)
+}
+
+/// Records a backup that could not start because `DATABASE_URL` is unusable, as any failed
+/// run is recorded: `backup_failed` and the status file, so the daemon's `BackupFailed` alert
+/// also sees a cron-run backup with a broken setting. (The error never quotes the URL.)
+pub fn record_unstarted(store: &BackupStore, error: &anyhow::Error) {
+    record(store, Utc::now(), Instant::now(), Err(format!("{error:#}")));
+}
+
+/// Logs the outcome of a run that started at `started_at` (`Err` holds the redacted reason)
+/// and writes it to the status file.
+fn record(
+    store: &BackupStore,
+    started_at: DateTime<Utc>,
+    clock: Instant,
+    outcome: Result<&Manifest, String>,
+) {
     let duration_seconds = clock.elapsed().as_secs_f64();
-    let outcome = match &result {
+    let unfinished = RunStatus::unfinished(RunKind::Backup, started_at, duration_seconds);
+    let status = match outcome {
         Ok(m) => {
             BackupCompleted {
                 backup_id: &m.id,
@@ -53,36 +79,28 @@ pub async fn take(database: &PgTarget, store: &BackupStore) -> anyhow::Result<Ma
                 success: true,
                 backup_id: Some(m.id.clone()),
                 size_bytes: Some(m.size_bytes),
-                error: None,
-                ..RunStatus::unfinished(RunKind::Backup, started_at, duration_seconds)
+                ..unfinished
             }
         }
-        Err(e) => {
-            let reason = status::redacted_reason(database, e);
+        Err(reason) => {
             BackupFailed {
                 duration_seconds,
                 reason: &reason,
             }
             .emit();
             RunStatus {
-                success: false,
                 error: Some(reason),
-                ..RunStatus::unfinished(RunKind::Backup, started_at, duration_seconds)
+                ..unfinished
             }
         }
     };
-    if let Err(error) = status::record(dir, outcome) {
+    if let Err(error) = status::record(&store.dir, status) {
         StatusWriteFailed {
             run: RunKind::Backup,
             error: &error,
         }
         .emit();
     }
-    let manifest = result?;
-    if let Err(error) = crate::retention::prune(dir, &store.retention, false).await {
-        RetentionFailed { error: &error }.emit();
-    }
-    Ok(manifest)
 }
 
 async fn take_locked(

@@ -17,8 +17,12 @@ pub struct Opts {
 
 /// Runs `ops-agent backup`: exit 0 on a complete backup.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    let database = opts.args.database()?;
-    let m = crate::backup::take(&database, &opts.args.backup.store()).await?;
+    let store = opts.args.backup.store();
+    let database = opts
+        .args
+        .database()
+        .inspect_err(|e| crate::backup::record_unstarted(&store, e))?;
+    let m = crate::backup::take(&database, &store).await?;
     if opts.json {
         println!("{}", serde_json::to_string(&m)?);
     } else {

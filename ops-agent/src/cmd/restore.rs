@@ -42,8 +42,13 @@ pub struct Opts {
 
 /// Runs `ops-agent restore`: exit 0 only when every check passed.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    let database = opts.args.database()?;
     let store = opts.args.backup.store();
+    let database = opts.args.database().inspect_err(|e| {
+        // A drill records its failure for the alerts; a real restore has no status file.
+        if opts.verify || opts.target_url.is_none() {
+            crate::restore::record_unstarted(&store, e);
+        }
+    })?;
     let backup = opts.backup.as_deref();
     let report = match &opts.target_url {
         Some(url) if !opts.verify => {

@@ -16,7 +16,7 @@ pub use target::restore_into;
 
 use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::events::backup::StatusWriteFailed;
 use crate::events::restore::{RestoreVerifyFailed, RestoreVerifyPassed};
@@ -38,9 +38,35 @@ pub async fn verify(
     let started_at = Utc::now();
     let clock = Instant::now();
     let result = verify_inner(database, store, backup_id, clock).await;
+    let outcome = result
+        .as_ref()
+        .map_err(|e| status::redacted_reason(database, e));
+    record(store, started_at, clock, outcome);
+    result
+}
+
+/// Records a drill that could not start because `DATABASE_URL` is unusable, as any failed
+/// drill is recorded: `restore_verify_failed` and the status file, so the daemon's
+/// `RestoreVerifyFailed` alert also sees a cron-run drill with a broken setting.
+pub fn record_unstarted(store: &BackupStore, error: &anyhow::Error) {
+    record(store, Utc::now(), Instant::now(), Err(format!("{error:#}")));
+}
+
+/// Logs the outcome of a drill that started at `started_at` (`Err` holds the redacted reason
+/// of an error; failed checks are an `Ok` report) and writes it to the status file.
+fn record(
+    store: &BackupStore,
+    started_at: DateTime<Utc>,
+    clock: Instant,
+    outcome: Result<&VerifyReport, String>,
+) {
     let duration_seconds = clock.elapsed().as_secs_f64();
     let mut status = RunStatus::unfinished(RunKind::Verify, started_at, duration_seconds);
-    match &result {
+    if let Ok(r) = &outcome {
+        status.backup_id = Some(r.backup_id.clone());
+        status.size_bytes = Some(r.size_bytes);
+    }
+    match outcome {
         Ok(r) if r.passed => {
             RestoreVerifyPassed {
                 backup_id: &r.backup_id,
@@ -66,8 +92,7 @@ pub async fn verify(
             .emit();
             status.error = Some(reason);
         }
-        Err(e) => {
-            let reason = status::redacted_reason(database, e);
+        Err(reason) => {
             RestoreVerifyFailed {
                 backup_id: None,
                 duration_seconds,
@@ -77,10 +102,6 @@ pub async fn verify(
             status.error = Some(reason);
         }
     }
-    if let Ok(r) = &result {
-        status.backup_id = Some(r.backup_id.clone());
-        status.size_bytes = Some(r.size_bytes);
-    }
     if let Err(error) = status::record(&store.dir, status) {
         StatusWriteFailed {
             run: RunKind::Verify,
@@ -88,7 +109,6 @@ pub async fn verify(
         }
         .emit();
     }
-    result
 }
 
 async fn verify_inner(
