@@ -221,3 +221,45 @@ async fn a_pg_dump_older_than_the_server_is_refused_by_name() {
     );
     assert!(env.files().is_empty());
 }
+
+#[tokio::test]
+async fn a_backup_and_a_drill_whose_database_url_is_unusable_are_recorded_as_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    for (command, kind, event) in [
+        (
+            "backup",
+            ops_agent::status::RunKind::Backup,
+            "backup_failed",
+        ),
+        (
+            "restore",
+            ops_agent::status::RunKind::Verify,
+            "restore_verify_failed",
+        ),
+    ] {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ops-agent"))
+            .args([command])
+            .args((command == "restore").then_some("--verify"))
+            .env_clear()
+            .env("DATABASE_URL", "postgres://u:pw@127.0.0.1:1/")
+            .env("OPS_BACKUP_DIR", dir.path())
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains(&format!("\"event\":\"{event}\"")),
+            "{stdout}"
+        );
+        let status = status::read(dir.path(), kind).unwrap().unwrap();
+        assert!(!status.success, "{command}");
+        assert!(
+            status
+                .error
+                .unwrap()
+                .contains("DATABASE_URL names no database"),
+            "{command}"
+        );
+    }
+}
