@@ -23,6 +23,7 @@ pub struct BackupArgs {
     #[arg(long = "pg-bin-dir", env = "PG_BIN_DIR")]
     pub pg_bin_dir: Option<PathBuf>,
 
+    /// The retention policy applied to this folder.
     #[command(flatten)]
     pub retention: RetentionArgs,
 }
@@ -95,8 +96,10 @@ impl BotApiArgs {
 /// A database connection plus [`BackupArgs`]: what taking or verifying a backup needs.
 #[derive(Debug, Clone, Args)]
 pub struct DbBackupArgs {
+    /// The database backed up (`DATABASE_URL`).
     #[command(flatten)]
     pub db: DatabaseArgs,
+    /// The backup folder, tools and retention.
     #[command(flatten)]
     pub backup: BackupArgs,
 }

@@ -7,6 +7,7 @@ use super::args::DbBackupArgs;
 /// Options of `ops-agent backup`.
 #[derive(Debug, clap::Args)]
 pub struct Opts {
+    /// The database and the backup folder.
     #[command(flatten)]
     pub args: DbBackupArgs,
 

@@ -7,6 +7,7 @@ use super::args::BackupArgs;
 /// Options of `ops-agent list`.
 #[derive(Debug, clap::Args)]
 pub struct Opts {
+    /// The backup folder listed.
     #[command(flatten)]
     pub backup: BackupArgs,
 

@@ -22,9 +22,11 @@ use shared::config::{ENV_EXAMPLE, LogArgs, Secret, refuse_placeholder, url_secre
 #[derive(Debug, Parser)]
 #[command(name = "ops-agent", version, about)]
 pub struct Cli {
+    /// Log format, folder and level (root options).
     #[command(flatten)]
     pub log: LogArgs,
 
+    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 /// Options of `ops-agent probe`.
 #[derive(Debug, clap::Args)]
 pub struct Opts {
+    /// The bot-api probed.
     #[command(flatten)]
     pub bot_api: super::args::BotApiArgs,
 

@@ -7,6 +7,7 @@ use super::args::BackupArgs;
 /// Options of `ops-agent prune`.
 #[derive(Debug, clap::Args)]
 pub struct Opts {
+    /// The backup folder pruned and its policy.
     #[command(flatten)]
     pub backup: BackupArgs,
 

@@ -12,6 +12,7 @@ use crate::pgtools::PgTarget;
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["verify", "target_url"])))]
 pub struct Opts {
+    /// The database (whose server hosts the scratch database) and the backup folder.
     #[command(flatten)]
     pub args: DbBackupArgs,
 

@@ -18,6 +18,7 @@ pub struct Opts {
     #[arg(long = "config", env = "OPS_AGENT_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// The bot-api probed and scraped.
     #[command(flatten)]
     pub bot_api: BotApiArgs,
 
@@ -29,6 +30,7 @@ pub struct Opts {
     )]
     pub listen: SocketAddr,
 
+    /// The database backed up and the backup folder.
     #[command(flatten)]
     pub db: DbBackupArgs,
 }
