@@ -159,14 +159,10 @@ impl Visit for FieldCollector {
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         // The whole chain, so a log line says why, not just "error".
-        let mut text = value.to_string();
-        let mut source = value.source();
-        while let Some(s) = source {
-            text.push_str(": ");
-            text.push_str(&s.to_string());
-            source = s.source();
-        }
-        self.0.insert(field.name().to_owned(), Value::String(text));
+        self.0.insert(
+            field.name().to_owned(),
+            Value::String(crate::error::error_chain(value)),
+        );
     }
 }
 
