@@ -1,30 +1,40 @@
 //! The daemon end to end: probes of a stand-in bot-api, alert evaluation, webhook payloads.
+//! Paused time: the daemon's clock is tokio's, so `for` durations pass in virtual time, and
+//! a check that an alert did not fire waits for the evaluations it is about.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::support::{FakeBotApi, FakeReceiver, TestDaemon, is, probe_only};
+use shared::testing::eventually;
+
+use crate::helpers::{FakeBotApi, FakeReceiver, HOOK_BEARER, TestDaemon, is, probe_only};
 
 fn config(receiver: &FakeReceiver, alerts: &str) -> String {
     probe_only(&format!(
-        "[alerts]\n{alerts}\n[[receivers]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"{}\"\nbearer_token = \"hook-s3cret\"\nmax_attempts = 2\nbackoff_seconds = 0.1\n",
+        "[alerts]\n{alerts}\n[[receivers]]\nname = \"ops\"\nkind = \"webhook\"\nurl = \"{}\"\nbearer_token = \"{HOOK_BEARER}\"\nmax_attempts = 2\nbackoff_seconds = 0.1\n",
         receiver.url()
     ))
 }
 
-#[tokio::test]
+/// Waits until the last probe of `target` succeeded (`true`) or failed.
+async fn probe_is(daemon: &TestDaemon, target: &str, up: bool) {
+    let series = format!("ops_agent_probe_success{{target=\"{target}\"}}");
+    let want = if up { 1.0 } else { 0.0 };
+    let held = eventually(
+        || async { daemon.sample(&series).await == want },
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(held, "{series} never became {want}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn bot_api_down_fires_after_its_for_duration_and_resolves_when_the_api_returns() {
     let mut api = FakeBotApi::start_new().await;
     let hook = FakeReceiver::start().await;
     let daemon =
         TestDaemon::start(&config(&hook, "bot_api_down_for_seconds = 2"), &api.url()).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(
-        daemon
-            .sample("ops_agent_probe_success{target=\"health\"}")
-            .await,
-        1.0
-    );
+    probe_is(&daemon, "health", true).await;
 
     api.stop().await;
     let stopped = tokio::time::Instant::now();
@@ -56,7 +66,7 @@ async fn bot_api_down_fires_after_its_for_duration_and_resolves_when_the_api_ret
     );
     // The bearer token went along, and the metrics scrape failed too.
     let first = hook.requests.lock().unwrap()[0].clone();
-    assert_eq!(first.authorization.as_deref(), Some("Bearer hook-s3cret"));
+    assert_eq!(first.authorization, Some(format!("Bearer {HOOK_BEARER}")));
     assert_eq!(first.path, "/hook");
 
     api.start().await;
@@ -83,21 +93,22 @@ async fn bot_api_down_fires_after_its_for_duration_and_resolves_when_the_api_ret
         0.0
     );
     // Exactly one firing and one resolved notice (repeat interval is 4 h).
-    let down: Vec<_> = hook
-        .bodies()
-        .into_iter()
-        .filter(|b| b["groupLabels"]["alertname"] == "BotApiDown")
-        .collect();
+    let down = hook.about("BotApiDown");
     assert_eq!(down.len(), 2, "{down:#?}");
     daemon.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn bot_api_not_ready_fires_while_ready_answers_503() {
     let api = FakeBotApi::start_new().await;
     let hook = FakeReceiver::start().await;
+    // BotApiDown's `for` as short as BotApiNotReady's, so that it would have fired by now if
+    // a failing /ready counted as down.
     let daemon = TestDaemon::start(
-        &config(&hook, "bot_api_not_ready_for_seconds = 1"),
+        &config(
+            &hook,
+            "bot_api_not_ready_for_seconds = 1\nbot_api_down_for_seconds = 1",
+        ),
         &api.url(),
     )
     .await;
@@ -115,17 +126,15 @@ async fn bot_api_not_ready_fires_while_ready_answers_503() {
             .unwrap()
             .ends_with("#botapinotready")
     );
-    // Health still answers, so BotApiDown never fires.
-    assert!(
-        !hook
-            .bodies()
-            .iter()
-            .any(|b| b["groupLabels"]["alertname"] == "BotApiDown")
-    );
+    // Health still answers, so BotApiDown never fires: not in the evaluations past its `for`.
+    daemon.evaluations(3).await;
+    assert!(!daemon.firing("BotApiDown"));
+    assert!(daemon.firing("BotApiNotReady"));
+    assert!(hook.about("BotApiDown").is_empty(), "{:#?}", hook.bodies());
     daemon.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_failure_spike_fires_and_the_same_ratio_under_the_minimum_volume_does_not() {
     // Low volume first: 4 failures of 5 (80 %) but under the minimum of 5 failures.
     let api = FakeBotApi::start_new().await;
@@ -134,16 +143,13 @@ async fn a_failure_spike_fires_and_the_same_ratio_under_the_minimum_volume_does_
     let hook = FakeReceiver::start().await;
     let daemon =
         TestDaemon::start(&config(&hook, "booking_failure_min_count = 5"), &api.url()).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The window has its first sample.
+    daemon.evaluations(2).await;
     api.success.fetch_add(1, Ordering::SeqCst);
     api.failure.fetch_add(4, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert_eq!(
-        daemon
-            .sample("ops_agent_alerts_firing{alertname=\"BookingFailureSpike\"}")
-            .await,
-        0.0
-    );
+    // Evaluations that saw the new counters (the spike's `for` is zero).
+    daemon.evaluations(2).await;
+    assert!(!daemon.firing("BookingFailureSpike"));
     assert!(hook.bodies().is_empty(), "{:#?}", hook.bodies());
 
     // Same ratio, more volume: 8 failures of 10 in the window (plus the 4 above): fires.
@@ -167,23 +173,26 @@ async fn a_failure_spike_fires_and_the_same_ratio_under_the_minimum_volume_does_
     daemon.stop().await;
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_bot_api_restart_resetting_its_counters_is_not_a_spike() {
     let api = FakeBotApi::start_new().await;
     api.success.store(1000, Ordering::SeqCst);
     api.failure.store(500, Ordering::SeqCst);
     let hook = FakeReceiver::start().await;
     let daemon = TestDaemon::start(&config(&hook, ""), &api.url()).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    daemon.evaluations(2).await;
     // Counters restart from zero with a healthy mix.
     api.success.store(20, Ordering::SeqCst);
     api.failure.store(1, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Evaluations that saw the reset, and one more after it.
+    daemon.evaluations(3).await;
+    assert!(!daemon.firing("BookingFailureSpike"));
     assert_eq!(
         daemon
             .sample("ops_agent_alerts_firing{alertname=\"BookingFailureSpike\"}")
             .await,
         0.0
     );
+    assert!(hook.about("BookingFailureSpike").is_empty());
     daemon.stop().await;
 }

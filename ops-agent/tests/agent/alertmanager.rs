@@ -11,8 +11,9 @@ use ops_agent::alerting::payload::fingerprint;
 use ops_agent::alerting::{AlertInstance, AlertName, AlertStatus, Evaluation};
 use ops_agent::metrics::AgentMetrics;
 use ops_agent::notify::{Notifier, Receiver, ReceiverKind};
+use shared::testing::eventually;
 
-const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
+use crate::helpers::{ALERTMANAGER, EXTERNAL_URL};
 
 struct Alertmanager {
     child: Child,
@@ -60,15 +61,18 @@ async fn start_alertmanager() -> Alertmanager {
         url: format!("http://127.0.0.1:{port}"),
         _dir: dir,
     };
-    for _ in 0..100 {
-        if let Ok(r) = reqwest::get(format!("{}/-/ready", am.url)).await
-            && r.status().is_success()
-        {
-            return am;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("alertmanager did not become ready");
+    let ready = format!("{}/-/ready", am.url);
+    let up = eventually(
+        || async {
+            reqwest::get(&ready)
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        },
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(up, "alertmanager did not become ready");
+    am
 }
 
 async fn am_alerts(am: &Alertmanager) -> Vec<serde_json::Value> {
@@ -113,7 +117,7 @@ async fn the_real_alertmanager_shows_the_agents_alert_and_forgets_it_once_resolv
         backoff: Duration::from_millis(200),
         repeat_interval: Duration::from_secs(60),
     };
-    let n = Notifier::start(vec![r], "http://agent:9187".into(), metrics.clone());
+    let n = Notifier::start(vec![r], EXTERNAL_URL.into(), metrics.clone());
     let firing = instance(AlertStatus::Firing);
     n.notify(
         &Evaluation {
@@ -124,14 +128,13 @@ async fn the_real_alertmanager_shows_the_agents_alert_and_forgets_it_once_resolv
         Utc::now(),
     );
 
-    let mut shown = Vec::new();
-    for _ in 0..50 {
-        shown = am_alerts(&am).await;
-        if !shown.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let shown_up = eventually(
+        || async { !am_alerts(&am).await.is_empty() },
+        Duration::from_secs(5),
+    )
+    .await;
+    let shown = am_alerts(&am).await;
+    assert!(shown_up, "the alert never showed");
     assert_eq!(shown.len(), 1, "{shown:#?}");
     let a = &shown[0];
     assert_eq!(a["labels"]["alertname"], "BotApiDown");
@@ -141,7 +144,7 @@ async fn the_real_alertmanager_shows_the_agents_alert_and_forgets_it_once_resolv
         "runbooks/alerts.md#botapidown"
     );
     assert_eq!(a["status"]["state"], "active");
-    assert_eq!(a["generatorURL"], "http://agent:9187/metrics");
+    assert_eq!(a["generatorURL"], format!("{EXTERNAL_URL}/metrics"));
     // Our fingerprint is Alertmanager's own.
     assert_eq!(
         a["fingerprint"].as_str().unwrap(),
@@ -164,11 +167,14 @@ async fn the_real_alertmanager_shows_the_agents_alert_and_forgets_it_once_resolv
         },
         Utc::now(),
     );
-    for _ in 0..50 {
-        if am_alerts(&am).await.is_empty() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("resolved alert still active: {:#?}", am_alerts(&am).await);
+    let gone = eventually(
+        || async { am_alerts(&am).await.is_empty() },
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(
+        gone,
+        "resolved alert still active: {:#?}",
+        am_alerts(&am).await
+    );
 }

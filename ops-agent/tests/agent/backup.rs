@@ -4,7 +4,7 @@
 use ops_agent::lock::FolderLock;
 use ops_agent::status::{self, RunKind};
 
-use crate::backup_support::{SEEDED, fake_tools, json_answer, seeded, spy_tools, text};
+use crate::helpers::seeded::{SEEDED, fake_tools, json_answer, seeded, spy_tools, text};
 
 #[tokio::test]
 async fn a_backup_of_a_seeded_database_is_listed_with_its_manifest_and_then_verifies() {

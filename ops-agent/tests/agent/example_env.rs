@@ -4,11 +4,12 @@
 
 use std::fs::File;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use shared::testing::env_file::{example_env, example_env_with_real_passwords, value};
+use shared::testing::eventually;
 
-use super::support::FakeBotApi;
+use crate::helpers::FakeBotApi;
 
 fn path() -> String {
     std::env::var("PATH").unwrap_or_default()
@@ -65,25 +66,21 @@ async fn the_example_settings_with_real_passwords_start_the_daemon() {
         .spawn()
         .unwrap();
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = reqwest::get(format!("http://{listen}/health")).await
-            && r.status() == 200
-        {
-            break;
-        }
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "ops-agent exited: {}",
-            logs()
-        );
-        assert!(
-            Instant::now() < deadline,
-            "/health never answered 200: {}",
-            logs()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let up = eventually(
+        || {
+            let exited = child.try_wait().unwrap().is_some();
+            let health = format!("http://{listen}/health");
+            async move { exited || reqwest::get(health).await.is_ok_and(|r| r.status() == 200) }
+        },
+        Duration::from_secs(30),
+    )
+    .await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "ops-agent exited: {}",
+        logs()
+    );
+    assert!(up, "/health never answered 200: {}", logs());
 
     sigterm(child.id().unwrap());
     let exit = tokio::time::timeout(Duration::from_secs(70), child.wait())

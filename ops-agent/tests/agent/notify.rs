@@ -1,76 +1,43 @@
 //! Receivers: the webhook payload's shape, retries and counted failures, Telegram's 429
 //! handling, and a real Alertmanager taking the agent's alerts.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use ops_agent::alerting::{AlertInstance, AlertName, AlertStatus, Evaluation};
+use chrono::Utc;
+use ops_agent::alerting::{AlertName, AlertStatus, Evaluation};
 use ops_agent::metrics::AgentMetrics;
-use ops_agent::notify::{Notifier, Receiver, ReceiverKind};
+use ops_agent::notify::{Notifier, ReceiverKind};
 use secrecy::SecretString;
-use warp::Filter;
+use shared::testing::eventually;
+use shared::testing::telegram::{Answer, StandIn};
 
-use super::support::{FakeBotApi, FakeReceiver, TestDaemon, is, probe_only};
-
-fn alert(name: AlertName, status: AlertStatus) -> AlertInstance {
-    let starts_at = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc);
-    AlertInstance {
-        name,
-        status,
-        starts_at,
-        ends_at: (status == AlertStatus::Resolved).then(Utc::now),
-        annotations: BTreeMap::from([
-            ("summary".to_owned(), name.summary().to_owned()),
-            ("description".to_owned(), "details".to_owned()),
-            (
-                "runbook_url".to_owned(),
-                format!("runbooks/alerts.md#{}", name.runbook_anchor()),
-            ),
-        ]),
-    }
-}
-
-fn fired(a: AlertInstance) -> Evaluation {
-    Evaluation {
-        fired: vec![a.clone()],
-        resolved: vec![],
-        firing: vec![a],
-    }
-}
-
-fn receiver(name: &str, kind: ReceiverKind, attempts: u32) -> Receiver {
-    Receiver {
-        name: name.to_owned(),
-        kind,
-        timeout: Duration::from_secs(2),
-        max_attempts: attempts,
-        backoff: Duration::from_millis(50),
-        repeat_interval: Duration::from_secs(3600),
-    }
-}
+use crate::helpers::notify::{alert, fired, receiver};
+use crate::helpers::{
+    CHAT_ID, EXTERNAL_URL, FakeBotApi, FakeReceiver, TOKEN, TOKEN_SECRET, TestDaemon, is,
+    probe_only,
+};
 
 fn keys(v: &serde_json::Value) -> BTreeSet<String> {
     v.as_object().unwrap().keys().cloned().collect()
 }
 
+/// Waits until `ops_agent_alert_notifications_total{outcome}` reaches `want`.
 async fn wait_metric(metrics: &AgentMetrics, outcome: &str, want: u64) {
-    for _ in 0..100 {
-        if metrics
+    let count = || {
+        metrics
             .notifications_total
             .with_label_values(&[outcome])
             .get()
-            >= want
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("ops_agent_alert_notifications_total{{outcome={outcome}}} never reached {want}");
+    };
+    let held = eventually(|| async { count() >= want }, Duration::from_secs(10)).await;
+    assert!(
+        held,
+        "ops_agent_alert_notifications_total{{outcome={outcome}}} never reached {want}: {}",
+        count()
+    );
 }
 
 #[tokio::test]
@@ -83,7 +50,7 @@ async fn the_webhook_payload_matches_alertmanagers_format_field_for_field() {
     };
     let n = Notifier::start(
         vec![receiver("ops", kind, 1)],
-        "http://agent:9187".into(),
+        EXTERNAL_URL.into(),
         metrics.clone(),
     );
     n.notify(
@@ -115,7 +82,7 @@ async fn the_webhook_payload_matches_alertmanagers_format_field_for_field() {
     assert_eq!(p["groupKey"], "{}:{alertname=\"BackupFailed\"}");
     assert_eq!(p["truncatedAlerts"], 0);
     assert_eq!(p["receiver"], "ops");
-    assert_eq!(p["externalURL"], "http://agent:9187");
+    assert_eq!(p["externalURL"], EXTERNAL_URL);
     assert_eq!(
         p["groupLabels"],
         serde_json::json!({"alertname": "BackupFailed"})
@@ -150,7 +117,7 @@ async fn the_webhook_payload_matches_alertmanagers_format_field_for_field() {
     );
     assert_eq!(a["startsAt"], "2026-11-27T10:00:00.000Z");
     assert_eq!(a["endsAt"], "0001-01-01T00:00:00Z");
-    assert_eq!(a["generatorURL"], "http://agent:9187/metrics");
+    assert_eq!(a["generatorURL"], format!("{EXTERNAL_URL}/metrics"));
     let fp = a["fingerprint"].as_str().unwrap();
     assert!(
         fp.len() == 16 && fp.chars().all(|c| c.is_ascii_hexdigit()),
@@ -243,17 +210,8 @@ async fn a_receiver_that_is_down_is_counted_and_the_daemon_goes_on() {
     )
     .await;
     wait_metric(&daemon.metrics, "failure", 1).await;
-    let runs = daemon
-        .sample("ops_agent_job_runs_total{job=\"probe\",outcome=\"failure\"}")
-        .await;
-    tokio::time::sleep(Duration::from_millis(2200)).await;
-    assert!(
-        daemon
-            .sample("ops_agent_job_runs_total{job=\"probe\",outcome=\"failure\"}")
-            .await
-            > runs,
-        "probes stopped"
-    );
+    // The probes go on while the dead receiver's retries fail.
+    daemon.evaluations(2).await;
     let health = reqwest::get(format!("http://{}/health", daemon.addr))
         .await
         .unwrap();
@@ -270,54 +228,39 @@ async fn a_receiver_that_is_down_is_counted_and_the_daemon_goes_on() {
 
 #[tokio::test]
 async fn telegram_waits_for_retry_after_on_429_and_never_shows_the_token() {
-    let hits = Arc::new(AtomicUsize::new(0));
-    let seen: Arc<Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
-    let (h, s) = (hits.clone(), seen.clone());
-    let route = warp::post().and(warp::path!(String / "sendMessage")).and(warp::body::json()).map(
-        move |bot: String, body: serde_json::Value| {
-            s.lock().unwrap().push((bot, body));
-            if h.fetch_add(1, Ordering::SeqCst) == 0 {
-                let answer = serde_json::json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}});
-                warp::reply::with_status(warp::reply::json(&answer), warp::http::StatusCode::TOO_MANY_REQUESTS)
-            } else {
-                warp::reply::with_status(warp::reply::json(&serde_json::json!({"ok": true, "result": {}})), warp::http::StatusCode::OK)
-            }
-        },
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(warp::serve(route).incoming(listener).run());
-
+    let telegram = StandIn::start(TOKEN).await;
+    telegram.script([Answer::TooMany(1)]);
     let metrics = Arc::new(AgentMetrics::new().unwrap());
     let kind = ReceiverKind::Telegram {
-        api_base: base,
-        bot_token: SecretString::from("123456:ABCsecretTOKEN"),
-        chat_id: "-10042".into(),
+        api_base: telegram.base.clone(),
+        bot_token: SecretString::from(TOKEN),
+        chat_id: CHAT_ID.into(),
     };
     let n = Notifier::start(
         vec![receiver("chat", kind, 3)],
         "http://agent".into(),
         metrics.clone(),
     );
-    let started = std::time::Instant::now();
     n.notify(
         &fired(alert(AlertName::BackupStale, AlertStatus::Firing)),
         Utc::now(),
     );
     wait_metric(&metrics, "success", 1).await;
+    let sent = telegram.calls_of("sendMessage");
+    assert_eq!(sent.len(), 2, "{sent:#?}");
     assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "retry_after not honoured"
+        sent[1].at.duration_since(sent[0].at) >= Duration::from_secs(1),
+        "retry_after not honoured: {:?}",
+        sent[1].at.duration_since(sent[0].at)
     );
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.len(), 2);
-    assert_eq!(seen[1].0, "bot123456:ABCsecretTOKEN");
-    assert_eq!(seen[1].1["chat_id"], "-10042");
-    let text = seen[1].1["text"].as_str().unwrap();
+    assert!(sent.iter().all(|c| c.token_ok), "{sent:#?}");
+    assert_eq!(sent[1].payload["chat_id"], CHAT_ID);
+    let text = sent[1].payload["text"].as_str().unwrap();
     assert!(
         text.contains("FIRING: BackupStale") && text.contains("runbooks/alerts.md#backupstale"),
         "{text}"
     );
+    assert!(!text.contains(TOKEN_SECRET), "{text}");
 }
 
 #[tokio::test]
@@ -328,12 +271,12 @@ async fn telegram_errors_are_stripped_of_the_url_with_the_token() {
     drop(closed);
     let client = reqwest::Client::new();
     let r = receiver("chat", ReceiverKind::Alertmanager { url: base.clone() }, 1);
-    let token = SecretString::from("999:tokenTOKENtoken");
+    let token = SecretString::from(TOKEN);
     let a = alert(AlertName::BotApiDown, AlertStatus::Firing);
     let err = ops_agent::notify::telegram::send(&client, &r, &base, &token, "1", &[a])
         .await
         .unwrap_err();
-    assert!(!err.message.contains("tokenTOKEN"), "{}", err.message);
+    assert!(!err.message.contains(TOKEN_SECRET), "{}", err.message);
     assert!(err.retryable);
 }
 
@@ -367,8 +310,15 @@ async fn a_firing_alert_is_sent_again_every_repeat_interval_and_once_resolved() 
         firing: vec![],
     };
     n.notify(&resolved, t0 + min(16));
+    // The resolved notice was queued last and the worker keeps order: once it is in, every
+    // repeat that was going to be sent has been.
+    hook.wait_for(
+        "resolved",
+        Duration::from_secs(10),
+        is("BackupStale", "resolved"),
+    )
+    .await;
     wait_metric(&metrics, "success", 3).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let statuses: Vec<String> = hook
         .bodies()
         .iter()

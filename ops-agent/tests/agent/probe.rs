@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use super::support::FakeBotApi;
+use crate::helpers::FakeBotApi;
 
 fn ops_agent() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ops-agent"));

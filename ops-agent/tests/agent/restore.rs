@@ -7,7 +7,7 @@ use ops_agent::manifest;
 use ops_agent::restore::CheckId;
 use sqlx::Connection;
 
-use crate::backup_support::{SEEDED, json_answer, seeded, text};
+use crate::helpers::seeded::{SEEDED, json_answer, seeded, text};
 
 #[tokio::test]
 async fn a_flipped_byte_is_caught_before_anything_is_restored() {

@@ -1,4 +1,4 @@
-//! Helpers of the backup/restore tests: a seeded database, a backup folder, the real binary,
+//! Helpers of the backup and restore tests: a seeded database, a backup folder, the real binary,
 //! and folders of fake client tools that misbehave on purpose.
 
 use std::os::unix::fs::PermissionsExt;

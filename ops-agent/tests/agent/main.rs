@@ -1,0 +1,17 @@
+//! ops-agent integration tests (one binary): real PostgreSQL, real pg_dump/pg_restore, real
+//! promtool and Alertmanager; stand-ins only for the bot-api and internet receivers. The
+//! harness is [`helpers`]; every other module is a group of tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod alerting;
+mod alertmanager;
+mod backup;
+mod daemon;
+mod example_env;
+mod notify;
+mod probe;
+mod restore;
+mod retention;
+mod rules;
