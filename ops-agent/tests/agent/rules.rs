@@ -8,8 +8,6 @@ use std::process::Command;
 
 use ops_agent::alerting::AlertName;
 
-const PROMTOOL: &str = "/usr/bin/promtool";
-
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -29,11 +27,7 @@ fn files(dir: &Path, suffix: &str) -> Vec<String> {
 }
 
 fn promtool(args: &[&str], files: &[String]) {
-    assert!(
-        Path::new(PROMTOOL).exists(),
-        "{PROMTOOL} is missing: apt-get install prometheus"
-    );
-    let out = Command::new(PROMTOOL)
+    let out = Command::new(shared::testing::prom::promtool())
         .args(args)
         .args(files)
         .current_dir(repo())
