@@ -175,6 +175,7 @@ where
             }
             .emit(&ctx.metrics),
             Err(e) => {
+                let e = shared::error::error_chain(&e);
                 writeln!(out, "(the database is unavailable: {e}; try again)")?;
                 continue;
             }

@@ -47,7 +47,14 @@ pub const SCHEDULE_ACTIONS: &[&str] = &[
 /// `outcome` of `bot_api_schedule_writes_total`.
 pub const SCHEDULE_OUTCOMES: &[&str] = &["success", "failure"];
 /// `outcome` of `bot_api_telegram_updates_total`.
-pub const UPDATE_OUTCOMES: &[&str] = &["processed", "duplicate", "ignored", "rejected", "error"];
+pub const UPDATE_OUTCOMES: &[&str] = &[
+    "processed",
+    "duplicate",
+    "ignored",
+    "rejected",
+    "error",
+    "dead_lettered",
+];
 /// `command` of `bot_api_rbac_denials_total` (commands above the client role).
 pub const GUARDED_COMMANDS: &[&str] = &[
     "agenda",
@@ -82,6 +89,8 @@ shared::metric_families! {
             "Commands refused by role-based access, by command", ["command"];
         pub telegram_updates: IntCounterVec = "bot_api_telegram_updates_total",
             "Telegram updates by outcome", ["outcome"];
+        pub updates_dead_lettered: IntCounter = "bot_api_updates_dead_lettered_total",
+            "Updates that failed with a permanent error and were stored in dead_letter_updates";
         pub outbox_pending: IntGauge = "bot_api_outbox_pending",
             "Messages waiting in the outbox";
         pub log_lines_dropped: IntCounter = "bot_api_log_lines_dropped_total",

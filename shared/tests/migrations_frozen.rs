@@ -22,6 +22,10 @@ const RELEASED: &[(i64, &str)] = &[
         3,
         "29d583551ea873d53db38aae4c12998fbe4138125eb385100abcc7d07bfb63b627a242f07dea5663423a45fdf635768f",
     ),
+    (
+        4,
+        "cde4277691fe7e43fae2fc20551cac54c08bc76142f007adefb2210b745a7b6a0e9f73db24aeb522f28f55732f056aa0",
+    ),
 ];
 
 fn hex(bytes: &[u8]) -> String {
@@ -128,9 +132,10 @@ fn the_messages_name_the_migration_and_the_remedy() {
     assert!(problems("x", &reused)[0].contains("numbers are never reused"));
 
     let mut added = migrator.migrations.to_vec();
-    let mut four = added[0].clone();
-    four.version = 4;
-    added.push(four);
+    let mut next = added[0].clone();
+    next.version = RELEASED.iter().map(|(v, _)| *v).max().unwrap() + 1;
+    let want = format!("add ({}, \"d438dab4", next.version);
+    added.push(next);
     let p = problems("x", &added);
-    assert!(p[0].contains("add (4, \"d438dab4"), "{p:?}");
+    assert!(p[0].contains(&want), "{p:?}");
 }

@@ -203,3 +203,34 @@ impl OutboxGaveUp<'_> {
         );
     }
 }
+
+/// `update_dead_lettered`: an update failed with a permanent error; it is stored in
+/// `dead_letter_updates` and acknowledged, so the updates after it are handled.
+#[derive(Debug)]
+pub struct UpdateDeadLettered<'a> {
+    /// The update's id.
+    pub update_id: i64,
+    /// `webhook` or `polling`.
+    pub transport: &'static str,
+    /// The error with its causes.
+    pub error: &'a str,
+}
+
+impl UpdateDeadLettered<'_> {
+    /// Logs the event (once per update) and counts it in
+    /// `bot_api_updates_dead_lettered_total` and `bot_api_telegram_updates_total{outcome="dead_lettered"}`.
+    pub fn emit(&self, metrics: &Metrics) {
+        metrics.updates_dead_lettered.inc();
+        metrics
+            .telegram_updates
+            .with_label_values(&["dead_lettered"])
+            .inc();
+        tracing::error!(
+            event = "update_dead_lettered",
+            update_id = self.update_id,
+            transport = self.transport,
+            error = self.error,
+            "Update failed with a permanent error; stored in dead_letter_updates and skipped"
+        );
+    }
+}

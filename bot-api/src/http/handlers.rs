@@ -12,13 +12,14 @@ use super::AppState;
 use super::models::{ApiError, Status, WebhookAck, error_response};
 use crate::events::service::{RejectReason, UpdateHandled};
 use crate::telegram::types::Update;
-use crate::updates::{Outcome, process_update};
+use crate::updates::{Outcome, process_update, settle_failure};
 
 /// How long `/ready` waits for `SELECT 1`.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// `POST /telegram/webhook` after authentication and the size limit: parse, process, answer
-/// 200 only once the update is committed (or a duplicate, or ignored).
+/// 200 only once the update is committed (or a duplicate, or ignored, or dead-lettered after a
+/// permanent error); 503 on a connection-class error, so Telegram retries.
 pub async fn webhook(state: AppState, body: Bytes) -> Result<Response, Rejection> {
     let update: Update = serde_json::from_slice(&body)
         .map_err(|_| warp::reject::custom(ApiError::Webhook(RejectReason::BadBody)))?;
@@ -41,9 +42,22 @@ pub async fn webhook(state: AppState, body: Bytes) -> Result<Response, Rejection
             };
             Ok(warp::reply::json(&ack).into_response())
         }
-        Err(_) => Err(warp::reject::custom(ApiError::Webhook(
-            RejectReason::DatabaseUnavailable,
-        ))),
+        Err(e) => {
+            // The body parsed as JSON, so it is UTF-8.
+            let payload = String::from_utf8_lossy(&body);
+            match settle_failure(&state.ctx, update.update_id, &payload, e, "webhook").await {
+                Ok(()) => {
+                    let ack = WebhookAck {
+                        ok: true,
+                        outcome: "dead_lettered",
+                    };
+                    Ok(warp::reply::json(&ack).into_response())
+                }
+                Err(_retry) => Err(warp::reject::custom(ApiError::Webhook(
+                    RejectReason::DatabaseUnavailable,
+                ))),
+            }
+        }
     }
 }
 

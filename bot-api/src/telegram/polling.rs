@@ -12,7 +12,7 @@ use tokio::sync::{Notify, watch};
 use super::client::{ApiError, BotApi};
 use super::types::Update;
 use crate::events::service::{DatabaseUnavailable, UpdateHandled};
-use crate::updates::{BotContext, process_update};
+use crate::updates::{BotContext, process_update, settle_failure};
 
 /// Long-poll settings.
 #[derive(Debug, Clone)]
@@ -87,9 +87,11 @@ pub async fn run(
             let Some(id) = raw.get("update_id").and_then(serde_json::Value::as_i64) else {
                 continue;
             };
+            // JSON text of the update, for the dead-letter table should it fail for good.
+            let payload = raw.to_string();
             match serde_json::from_value::<Update>(raw) {
                 Ok(update) => {
-                    if !handle_until_committed(&ctx, &update, &mut shutdown).await {
+                    if !handle_until_committed(&ctx, &update, &payload, &mut shutdown).await {
                         return;
                     }
                     wake.notify_waiters();
@@ -104,11 +106,14 @@ pub async fn run(
     }
 }
 
-/// Processes one update, retrying while the database is unavailable. Returns false when
-/// shutdown arrived first (the offset is then not advanced; the update comes again).
+/// Processes one update, retrying while the database is unavailable; an update that fails with
+/// a permanent error is dead-lettered instead, so it does not hold back the ones after it.
+/// Returns false when shutdown arrived first (the offset is then not advanced; the update comes
+/// again).
 async fn handle_until_committed(
     ctx: &BotContext,
     update: &Update,
+    payload: &str,
     shutdown: &mut watch::Receiver<bool>,
 ) -> bool {
     let mut delay = Duration::from_millis(500);
@@ -124,13 +129,17 @@ async fn handle_until_committed(
                 return true;
             }
             Err(e) => {
+                let Err(e) = settle_failure(ctx, update.update_id, payload, e, "polling").await
+                else {
+                    return true;
+                };
                 ctx.metrics
                     .telegram_updates
                     .with_label_values(&["error"])
                     .inc();
                 DatabaseUnavailable {
                     during: "processing a polled update",
-                    error: &e.to_string(),
+                    error: &shared::error::error_chain(&e),
                     retry_in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 }
                 .emit();

@@ -8,6 +8,7 @@ mod booking;
 mod chat;
 mod concurrency;
 mod conversation;
+mod dead_letter;
 mod example_env;
 mod health;
 mod logs;
