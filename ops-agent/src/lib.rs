@@ -5,6 +5,7 @@
 //!   `Opts` and `run()`), mapped into the domain's plain settings once.
 //! - [`events`] — every log event of docs/logging.md, each writing its line and moving its
 //!   metric together.
+//! - [`exit`] — the exit codes and the error markers that choose them.
 //! - [`status`] — the outcome files of the last backup and drill, shared with the daemon.
 //!
 //! - Backups: [`store`] (folder, tools, retention policy), [`backup`] (where a backup is
@@ -24,6 +25,7 @@ pub mod backup;
 pub mod cmd;
 pub mod daemon;
 pub mod events;
+pub mod exit;
 pub mod http;
 pub mod job;
 pub mod lock;

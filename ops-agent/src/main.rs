@@ -1,5 +1,6 @@
 //! `ops-agent` entry point: parse the configuration, run one subcommand, map its result to an
-//! exit code (0 success, 1 failure, 2 usage error — clap's own).
+//! exit code (see [`ops_agent::exit`]: 0 success, 1 a problem found, 2 usage or configuration,
+//! 3 could not run, 75 busy).
 
 use std::process::ExitCode;
 
@@ -9,8 +10,13 @@ fn main() -> ExitCode {
     match ops_agent::cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("ops-agent: error: {err:#}");
-            ExitCode::FAILURE
+            let outcome = ops_agent::exit::classify(&err);
+            if outcome == ops_agent::exit::Outcome::Busy {
+                eprintln!("ops-agent: busy: {err:#}");
+            } else {
+                eprintln!("ops-agent: error: {err:#}");
+            }
+            outcome.into()
         }
     }
 }

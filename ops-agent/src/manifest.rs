@@ -139,11 +139,13 @@ pub fn find(dir: &Path, id: Option<&str>) -> anyhow::Result<BackupEntry> {
         Some(id) => all
             .into_iter()
             .find(|e| e.id == id)
-            .with_context(|| format!("no complete backup with id {id:?} in {}", dir.display())),
+            .with_context(|| format!("no complete backup with id {id:?} in {}", dir.display()))
+            .context(crate::exit::Unavailable("nothing to restore".into())),
         None => all
             .into_iter()
             .next()
-            .with_context(|| format!("no complete backup in {}", dir.display())),
+            .with_context(|| format!("no complete backup in {}", dir.display()))
+            .context(crate::exit::Unavailable("nothing to restore".into())),
     }
 }
 

@@ -56,6 +56,9 @@ shared::metric_families! {
             "Scheduled job runs by outcome.", ["job", "outcome"];
         pub jobs_skipped_total: IntCounterVec = "ops_agent_jobs_skipped_total",
             "Fire times skipped because the job's previous run was still going.", ["job"];
+        pub job_skips_total: IntCounterVec = "ops_agent_job_skips_total",
+            "Scheduled job runs that did not run, by reason (busy: another run held the lock).",
+            ["job", "reason"];
         pub start_time: Gauge = "ops_agent_start_time_seconds",
             "Unix time the agent started.";
     }
@@ -99,6 +102,9 @@ impl AgentMetrics {
         for job in Job::ALL {
             m.job_last_run.with_label_values(&[job.as_str()]);
             m.jobs_skipped_total.with_label_values(&[job.as_str()]);
+            if job != Job::Probe {
+                m.job_skips_total.with_label_values(&[job.as_str(), "busy"]);
+            }
         }
         for t in Target::ALL {
             m.probe_success.with_label_values(&[t.as_str()]);

@@ -100,7 +100,8 @@ fn spawn_pg_dump(
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .context("starting pg_dump (set PG_BIN_DIR to the folder holding it)")?;
+        .context("starting pg_dump (set PG_BIN_DIR to the folder holding it)")
+        .context(crate::exit::Unavailable("pg_dump cannot run".into()))?;
     let stderr = child.stderr.take().context("pg_dump's stderr")?;
     Ok(Running {
         child,

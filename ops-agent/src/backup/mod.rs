@@ -20,6 +20,7 @@ use crate::events::backup::{
     BackupCompleted, BackupFailed, BackupLeftoverRemoved, BackupPhase, Phase, RetentionFailed,
     StatusWriteFailed,
 };
+use crate::exit::{Unavailable, is_busy};
 use crate::lock::FolderLock;
 use crate::manifest::{self, TMP_PREFIX};
 use crate::pgtools::{PgTarget, check_tool_not_older};
@@ -34,18 +35,27 @@ pub fn required_free_bytes(last_size_bytes: Option<u64>) -> u64 {
 
 /// Takes one backup of `database` into `store` now. Records the outcome in the status file
 /// whatever happens, logs `backup_completed` or `backup_failed`, and applies retention after a
-/// success.
+/// success. When another run holds the lock ([`crate::exit::is_busy`]) nothing is recorded or
+/// logged: the error says so and the caller decides (exit 75, a counted skip).
 pub async fn take(database: &PgTarget, store: &BackupStore) -> anyhow::Result<Manifest> {
     let started_at = Utc::now();
     let clock = Instant::now();
     let result = take_locked(database, store, clock).await;
+    if let Err(e) = &result
+        && is_busy(e)
+    {
+        // Another run holds the lock: nothing ran, so nothing is recorded as failed.
+        return result;
+    }
     let outcome = result
         .as_ref()
         .map_err(|e| status::redacted_reason(database, e));
     record(store, started_at, clock, outcome);
     let manifest = result?;
-    if let Err(error) = crate::retention::prune(&store.dir, &store.retention, false).await {
-        RetentionFailed { error: &error }.emit();
+    match crate::retention::prune(&store.dir, &store.retention, false).await {
+        // A run that took the lock meanwhile applies retention itself.
+        Err(error) if !is_busy(&error) => RetentionFailed { error: &error }.emit(),
+        _ => {}
     }
     Ok(manifest)
 }
@@ -120,8 +130,11 @@ async fn take_locked(
         tools.version("pg_dump"),
         PgConnection::connect_with(&target.options)
     );
-    let (pg_dump_version, pg_dump_major) = version?;
-    let mut conn = conn.context("connecting to the database")?;
+    let (pg_dump_version, pg_dump_major) =
+        version.context(Unavailable("pg_dump cannot run".into()))?;
+    let mut conn = conn
+        .context("connecting to the database")
+        .context(Unavailable("the database is unreachable".into()))?;
     let server_version: String = sqlx::query_scalar("SHOW server_version")
         .fetch_one(&mut conn)
         .await

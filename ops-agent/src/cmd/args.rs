@@ -85,10 +85,10 @@ impl BotApiArgs {
     pub fn url(&self) -> anyhow::Result<String> {
         match reqwest::Url::parse(&self.bot_api_url) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(self.bot_api_url.clone()),
-            _ => anyhow::bail!(
+            _ => Err(crate::exit::bad_config(anyhow::anyhow!(
                 "--bot-api-url (BOT_API_URL): {:?} is not an http(s) URL",
                 self.bot_api_url
-            ),
+            ))),
         }
     }
 }
@@ -105,9 +105,10 @@ pub struct DbBackupArgs {
 }
 
 impl DbBackupArgs {
-    /// `DATABASE_URL` parsed, once; the error names the setting and never quotes the URL.
+    /// `DATABASE_URL` parsed, once; the error (a configuration error, exit 2) names the setting
+    /// and never quotes the URL.
     pub fn database(&self) -> anyhow::Result<PgTarget> {
-        PgTarget::from_url(&self.db.database_url, "DATABASE_URL")
+        PgTarget::from_url(&self.db.database_url, "DATABASE_URL").map_err(crate::exit::bad_config)
     }
 }
 

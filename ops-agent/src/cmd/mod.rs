@@ -20,7 +20,7 @@ use shared::config::{ENV_EXAMPLE, LogArgs, Secret, refuse_placeholder, url_secre
 
 /// Operations sidecar: backups, restore drills, health probes, alerts.
 #[derive(Debug, Parser)]
-#[command(name = "ops-agent", version, about)]
+#[command(name = "ops-agent", version, about, after_help = crate::exit::EXIT_CODES_HELP)]
 pub struct Cli {
     /// Log format, folder and level (root options).
     #[command(flatten)]
@@ -35,22 +35,28 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Take one backup now (pg_dump -Fc), with its manifest; then apply retention.
+    #[command(after_help = crate::exit::EXIT_CODES_HELP)]
     Backup(backup::Opts),
     /// List complete backups, newest first.
+    #[command(after_help = crate::exit::EXIT_CODES_HELP)]
     List(list::Opts),
     /// Apply the retention policy.
+    #[command(after_help = crate::exit::EXIT_CODES_HELP)]
     Prune(prune::Opts),
     /// Restore a backup: `--verify` into a scratch database, or `--target-url` for real.
+    #[command(after_help = crate::exit::EXIT_CODES_HELP)]
     Restore(restore::Opts),
     /// Probe the bot-api once and print the result.
+    #[command(after_help = crate::exit::EXIT_CODES_HELP)]
     Probe(probe::Opts),
     /// The daemon: cron schedules, probes, alert evaluation, webhooks, own /metrics.
+    #[command(after_help = crate::exit::EXIT_CODES_HELP)]
     Run(run::Opts),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    refuse_placeholders(&cli.command)?;
+    refuse_placeholders(&cli.command).map_err(crate::exit::bad_config)?;
     let _telemetry = shared::telemetry::init("ops-agent", &cli.log, known_secrets(&cli.command))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

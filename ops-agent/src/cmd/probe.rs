@@ -27,10 +27,10 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
         .ok()
         .filter(|d| !d.is_zero())
         .ok_or_else(|| {
-            anyhow::anyhow!(
+            crate::exit::bad_config(anyhow::anyhow!(
                 "--timeout-seconds: {} is not a positive number of seconds",
                 opts.timeout_seconds
-            )
+            ))
         })?;
     let report = crate::probe::probe(&reqwest::Client::new(), &bot_api_url, timeout).await;
     println!("{report}");

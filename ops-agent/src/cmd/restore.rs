@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use secrecy::SecretString;
 
 use super::args::DbBackupArgs;
+use crate::exit::Outcome;
 use crate::pgtools::PgTarget;
 
 /// Options of `ops-agent restore`.
@@ -53,7 +54,8 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
     let backup = opts.backup.as_deref();
     let report = match &opts.target_url {
         Some(url) if !opts.verify => {
-            let target = PgTarget::from_url(url, "--target-url")?;
+            let target =
+                PgTarget::from_url(url, "--target-url").map_err(crate::exit::bad_config)?;
             crate::restore::restore_into(&database, &store, &target, backup, opts.force).await?
         }
         _ => crate::restore::verify(&database, &store, backup).await?,
@@ -64,8 +66,9 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
         print!("{}", report.render());
     }
     Ok(if report.passed {
-        ExitCode::SUCCESS
+        Outcome::Success
     } else {
-        ExitCode::FAILURE
-    })
+        Outcome::Problem
+    }
+    .into())
 }

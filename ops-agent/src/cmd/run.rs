@@ -38,14 +38,16 @@ pub struct Opts {
 /// Runs `ops-agent run` until SIGTERM/SIGINT.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
     let config = match &opts.config {
-        Some(path) => DaemonConfig::load(path)?,
-        None => DaemonConfig::parse("")?,
-    };
+        Some(path) => DaemonConfig::load(path),
+        None => DaemonConfig::parse(""),
+    }
+    .map_err(|e| crate::exit::bad_config(e.into()))?;
     let bot_api_url = opts.bot_api.url()?;
     let database = opts.db.database()?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
-        .with_context(|| format!("binding --listen (OPS_AGENT_LISTEN) {}", opts.listen))?;
+        .with_context(|| format!("binding --listen (OPS_AGENT_LISTEN) {}", opts.listen))
+        .map_err(crate::exit::bad_config)?;
     let setup = DaemonSetup {
         config,
         database,

@@ -1,7 +1,9 @@
 //! The daemon's job bodies. Backup, prune and drill call the very functions the one-shot
 //! commands call (`backup::take`, `retention::prune`, `restore::verify`), which record their
 //! outcome in the status files; the probe job probes the bot-api and then evaluates the alerts
-//! ([`JobContext::probe_round`]), a step the tests can call directly.
+//! ([`JobContext::probe_round`]), a step the tests can call directly. A job that finds its lock
+//! held by another run (cron, a person) is skipped, not failed: `job_busy` and
+//! `ops_agent_job_skips_total{job,reason="busy"}`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,7 +18,8 @@ use crate::alerting::rules::RunSummary;
 use crate::alerting::window::BookingWindow;
 use crate::alerting::{AlertEngine, Evaluation, Observations};
 use crate::events::backup::StatusUnreadable;
-use crate::events::daemon::{AlertFiring, AlertResolved, JobFailed, JobFinished};
+use crate::events::daemon::{AlertFiring, AlertResolved, JobBusy, JobFailed, JobFinished};
+use crate::exit::is_busy;
 use crate::job::Job;
 use crate::metrics::AgentMetrics;
 use crate::notify::Notifier;
@@ -117,6 +120,14 @@ impl JobContext {
                 .emit();
                 true
             }
+            Err(error) if is_busy(&error) => {
+                JobBusy {
+                    job: Job::Backup,
+                    error: &error,
+                }
+                .emit(&self.metrics);
+                true
+            }
             Err(_logged_as_backup_failed) => false,
         }
     }
@@ -131,6 +142,14 @@ impl JobContext {
                     deleted: r.deleted.len(),
                 }
                 .emit();
+                true
+            }
+            Err(error) if is_busy(&error) => {
+                JobBusy {
+                    job: Job::Prune,
+                    error: &error,
+                }
+                .emit(&self.metrics);
                 true
             }
             Err(error) => {
@@ -154,6 +173,14 @@ impl JobContext {
                 }
                 .emit();
                 r.passed
+            }
+            Err(error) if is_busy(&error) => {
+                JobBusy {
+                    job: Job::Verify,
+                    error: &error,
+                }
+                .emit(&self.metrics);
+                true
             }
             Err(_logged_as_restore_verify_failed) => false,
         }

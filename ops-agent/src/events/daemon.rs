@@ -1,5 +1,5 @@
 //! The daemon's events: `service_started`, `service_stopped`, `job_finished`, `job_failed`,
-//! `job_skipped`, `jobs_aborted`, `alert_firing`, `alert_resolved`.
+//! `job_skipped`, `job_busy`, `jobs_aborted`, `alert_firing`, `alert_resolved`.
 
 use std::net::SocketAddr;
 
@@ -140,6 +140,32 @@ impl JobSkipped {
             event = "job_skipped",
             job = self.job.as_str(),
             "Previous run still going; this fire time is skipped"
+        );
+    }
+}
+
+/// `job_busy`: a scheduled backup, prune or drill found its lock held by another run (e.g. one
+/// started by cron) and did not run; nothing is recorded as failed.
+#[derive(Debug)]
+pub struct JobBusy<'a> {
+    /// Which job.
+    pub job: Job,
+    /// The lock error, naming the lock.
+    pub error: &'a anyhow::Error,
+}
+
+impl JobBusy<'_> {
+    /// Logs the event and counts `ops_agent_job_skips_total{job, reason="busy"}`.
+    pub fn emit(&self, metrics: &AgentMetrics) {
+        metrics
+            .job_skips_total
+            .with_label_values(&[self.job.as_str(), "busy"])
+            .inc();
+        tracing::info!(
+            event = "job_busy",
+            job = self.job.as_str(),
+            error = format!("{:#}", self.error),
+            "Another run holds the lock; this run is skipped"
         );
     }
 }

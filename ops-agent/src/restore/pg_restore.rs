@@ -91,7 +91,8 @@ async fn run_pg_restore(
         .stderr(Stdio::piped());
     let mut child = cmd
         .spawn()
-        .context("starting pg_restore (set PG_BIN_DIR to the folder holding it)")?;
+        .context("starting pg_restore (set PG_BIN_DIR to the folder holding it)")
+        .context(crate::exit::Unavailable("pg_restore cannot run".into()))?;
     let stderr = child.stderr.take().context("pg_restore's stderr")?;
     let tail = tokio::spawn(read_tail(stderr, 4096));
     let status = child.wait().await.context("waiting for pg_restore")?;

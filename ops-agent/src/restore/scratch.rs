@@ -30,7 +30,10 @@ impl Scratch {
     pub async fn create(source: &PgTarget, dir: &Path, id: &str) -> anyhow::Result<Self> {
         let mut admin = PgConnection::connect_with(&source.with_database("postgres").options)
             .await
-            .context("connecting to the maintenance database `postgres`")?;
+            .context("connecting to the maintenance database `postgres`")
+            .context(crate::exit::Unavailable(
+                "the database server is unreachable".into(),
+            ))?;
         drop_stale(&mut admin, dir).await?;
         let name = format!("{}{:08x}", prefix(id), rand::random::<u32>());
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!(

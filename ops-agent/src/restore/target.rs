@@ -40,7 +40,10 @@ pub async fn restore_into(
     }
     let mut conn = PgConnection::connect_with(&target.options)
         .await
-        .context("connecting to the target database")?;
+        .context("connecting to the target database")
+        .context(crate::exit::Unavailable(
+            "the target database is unreachable".into(),
+        ))?;
     let tables: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \

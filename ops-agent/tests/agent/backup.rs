@@ -246,7 +246,11 @@ async fn a_backup_and_a_drill_whose_database_url_is_unusable_are_recorded_as_fai
             .output()
             .await
             .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{command}");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{command}: an unusable DATABASE_URL is configuration"
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             stdout.contains(&format!("\"event\":\"{event}\"")),

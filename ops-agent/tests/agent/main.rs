@@ -10,6 +10,7 @@ mod alertmanager;
 mod backup;
 mod daemon;
 mod example_env;
+mod exit_codes;
 mod notify;
 mod probe;
 mod restore;

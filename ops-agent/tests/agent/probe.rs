@@ -71,7 +71,7 @@ fn run_with_a_bad_config_names_the_key_and_exits_non_zero() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("jobs.verify.schedule"), "{stderr}");
     assert!(
         !stderr.contains("hunter2pw")
@@ -95,7 +95,7 @@ fn run_with_a_missing_config_file_says_which_file() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("/nonexistent/agent.toml"), "{stderr}");
 }
 
@@ -115,6 +115,6 @@ fn run_refuses_a_bot_api_url_that_is_not_http() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("BOT_API_URL"), "{stderr}");
 }
