@@ -177,24 +177,22 @@ async fn scrape(
     (result, bookings)
 }
 
-/// Sums `bot_api_bookings_total` by `outcome` from a text-format scrape; absent series count 0.
+/// Sums `bot_api_bookings_total` by `outcome`, and `bot_api_updates_dead_lettered_total`, from a
+/// text-format scrape; absent series count 0.
 pub fn parse_bookings(body: &str) -> std::io::Result<BookingCounters> {
     let scrape = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_owned())))?;
     let mut counters = BookingCounters::default();
-    for s in scrape
-        .samples
-        .iter()
-        .filter(|s| s.metric == "bot_api_bookings_total")
-    {
+    for s in &scrape.samples {
         let value = match s.value {
             prometheus_parse::Value::Counter(v)
             | prometheus_parse::Value::Gauge(v)
             | prometheus_parse::Value::Untyped(v) => v,
             _ => continue,
         };
-        match s.labels.get("outcome") {
-            Some("success") => counters.success += value,
-            Some("failure") => counters.failure += value,
+        match (s.metric.as_str(), s.labels.get("outcome")) {
+            ("bot_api_bookings_total", Some("success")) => counters.success += value,
+            ("bot_api_bookings_total", Some("failure")) => counters.failure += value,
+            ("bot_api_updates_dead_lettered_total", _) => counters.dead_lettered += value,
             _ => {}
         }
     }
@@ -211,13 +209,16 @@ mod tests {
                     # TYPE bot_api_bookings_total counter\n\
                     bot_api_bookings_total{outcome=\"success\"} 12\n\
                     bot_api_bookings_total{outcome=\"failure\"} 3\n\
+                    # TYPE bot_api_updates_dead_lettered_total counter\n\
+                    bot_api_updates_dead_lettered_total 2\n\
                     # TYPE bot_api_healthy gauge\nbot_api_healthy 1\n";
         let b = parse_bookings(body).unwrap();
         assert_eq!(
             b,
             BookingCounters {
                 success: 12.0,
-                failure: 3.0
+                failure: 3.0,
+                dead_lettered: 2.0
             }
         );
         assert_eq!(parse_bookings("").unwrap(), BookingCounters::default());

@@ -1,4 +1,4 @@
-//! Alert evaluation: the six alerts' conditions ([`rules`]), the Prometheus-like state machine
+//! Alert evaluation: the seven alerts' conditions ([`rules`]), the Prometheus-like state machine
 //! ([`state`]), booking failure rates from counter deltas ([`window`]) and the Alertmanager
 //! webhook payload ([`payload`]).
 //!
@@ -183,6 +183,11 @@ impl AlertEngine {
                 },
                 age(obs.verify.and_then(|v| v.last_success_at)),
                 th.verify_max_age.as_secs() / 86_400
+            ),
+            AlertName::UpdatesDeadLettered => format!(
+                "{} Telegram update(s) failed with a permanent error in the last {} s and were stored in dead_letter_updates (see update_dead_lettered log lines); later updates were handled.",
+                obs.bookings.dead_lettered,
+                th.failure_window.as_secs()
             ),
         }
     }

@@ -1,4 +1,4 @@
-//! The six alerts of docs/interface.md: their names, severities, texts and runbook anchors, and the
+//! The seven alerts of docs/interface.md: their names, severities, texts and runbook anchors, and the
 //! pure conditions that decide from one round of observations whether each one holds.
 
 use std::time::Duration;
@@ -22,17 +22,20 @@ pub enum AlertName {
     BackupFailed,
     /// The last restore drill failed, or none passed for too long.
     RestoreVerifyFailed,
+    /// The bot-api set updates aside after a permanent error (`dead_letter_updates`).
+    UpdatesDeadLettered,
 }
 
 impl AlertName {
     /// Every alert, in a fixed order.
-    pub const ALL: [AlertName; 6] = [
+    pub const ALL: [AlertName; 7] = [
         AlertName::BotApiDown,
         AlertName::BotApiNotReady,
         AlertName::BookingFailureSpike,
         AlertName::BackupStale,
         AlertName::BackupFailed,
         AlertName::RestoreVerifyFailed,
+        AlertName::UpdatesDeadLettered,
     ];
 
     /// The `alertname` label.
@@ -44,6 +47,7 @@ impl AlertName {
             AlertName::BackupStale => "BackupStale",
             AlertName::BackupFailed => "BackupFailed",
             AlertName::RestoreVerifyFailed => "RestoreVerifyFailed",
+            AlertName::UpdatesDeadLettered => "UpdatesDeadLettered",
         }
     }
 
@@ -64,6 +68,7 @@ impl AlertName {
             AlertName::BackupStale => "No successful database backup recently",
             AlertName::BackupFailed => "The last database backup failed",
             AlertName::RestoreVerifyFailed => "The restore drill failed or has not run",
+            AlertName::UpdatesDeadLettered => "Telegram updates failed and were set aside",
         }
     }
 
@@ -137,7 +142,7 @@ pub struct Observations {
     pub health_ok: bool,
     /// `/ready` answered 200.
     pub ready_ok: bool,
-    /// Bookings in the failure window.
+    /// Bookings (and dead-lettered updates) in the failure window.
     pub bookings: WindowCounts,
     /// The backup status file, when one exists.
     pub backup: Option<RunSummary>,
@@ -177,6 +182,8 @@ pub fn condition(
         AlertName::RestoreVerifyFailed => {
             obs.verify.is_some_and(|v| !v.last_ok) || stale(obs.verify, th.verify_max_age)
         }
+        // Each one is a bug or bad data that a person must look at: one is enough.
+        AlertName::UpdatesDeadLettered => obs.bookings.dead_lettered > 0.0,
     }
 }
 

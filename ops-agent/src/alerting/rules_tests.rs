@@ -51,16 +51,19 @@ fn failure_spike_needs_both_the_ratio_and_the_minimum_volume() {
     o.bookings = WindowCounts {
         success: 10.0,
         failure: 5.0,
+        ..WindowCounts::default()
     }; // 33 %, 5 failures
     assert_eq!(holding(&o, 60), [AlertName::BookingFailureSpike]);
     o.bookings = WindowCounts {
         success: 2.0,
         failure: 4.0,
+        ..WindowCounts::default()
     }; // 66 %, only 4 failures
     assert!(holding(&o, 60).is_empty());
     o.bookings = WindowCounts {
         success: 20.0,
         failure: 5.0,
+        ..WindowCounts::default()
     }; // exactly 20 %: not above
     assert!(holding(&o, 60).is_empty());
 }
@@ -107,6 +110,15 @@ fn restore_drill_alerts_when_failed_or_eight_days_old() {
 }
 
 #[test]
+fn one_dead_lettered_update_in_the_window_is_enough() {
+    let mut o = healthy();
+    o.bookings.dead_lettered = 1.0;
+    assert_eq!(holding(&o, 60), [AlertName::UpdatesDeadLettered]);
+    o.bookings.dead_lettered = 0.0;
+    assert!(holding(&o, 60).is_empty());
+}
+
+#[test]
 fn names_and_anchors_match_the_contract() {
     let names: Vec<_> = AlertName::ALL.iter().map(|a| a.as_str()).collect();
     assert_eq!(
@@ -117,7 +129,8 @@ fn names_and_anchors_match_the_contract() {
             "BookingFailureSpike",
             "BackupStale",
             "BackupFailed",
-            "RestoreVerifyFailed"
+            "RestoreVerifyFailed",
+            "UpdatesDeadLettered"
         ]
     );
     assert_eq!(AlertName::BackupStale.runbook_anchor(), "backupstale");

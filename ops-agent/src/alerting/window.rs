@@ -1,6 +1,7 @@
-//! Booking outcome rates from successive scrapes of `bot_api_bookings_total{outcome}`: counter
-//! deltas between scrapes summed over a sliding window, with counter resets (a restarted
-//! bot-api starts again from zero) handled as Prometheus' `increase()` does.
+//! Booking outcome rates from successive scrapes of `bot_api_bookings_total{outcome}`, and
+//! dead-lettered updates from `bot_api_updates_dead_lettered_total`: counter deltas between
+//! scrapes summed over a sliding window, with counter resets (a restarted bot-api starts again
+//! from zero) handled as Prometheus' `increase()` does.
 //!
 //! Pure: samples and times are passed in.
 
@@ -16,15 +17,19 @@ pub struct BookingCounters {
     pub success: f64,
     /// `bot_api_bookings_total{outcome="failure"}`.
     pub failure: f64,
+    /// `bot_api_updates_dead_lettered_total`.
+    pub dead_lettered: f64,
 }
 
-/// Bookings that happened in a window.
+/// Bookings (and dead-lettered updates) that happened in a window.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct WindowCounts {
     /// Successful bookings in the window.
     pub success: f64,
     /// Failed bookings in the window.
     pub failure: f64,
+    /// Updates dead-lettered in the window.
+    pub dead_lettered: f64,
 }
 
 impl WindowCounts {
@@ -46,14 +51,25 @@ pub struct BookingWindow {
     points: VecDeque<(DateTime<Utc>, WindowCounts)>,
 }
 
-/// The increases between two raw readings. Both series come from one process: when either drops,
+/// The increases between two raw readings. All series come from one process: when any drops,
 /// the bot-api restarted and counted from zero, so everything it shows now is new (this also
 /// catches a restart after which one counter happens to be higher than before).
-fn deltas(prev: BookingCounters, now: BookingCounters) -> (f64, f64) {
-    if now.success < prev.success || now.failure < prev.failure {
-        (now.success, now.failure)
+fn deltas(prev: BookingCounters, now: BookingCounters) -> WindowCounts {
+    if now.success < prev.success
+        || now.failure < prev.failure
+        || now.dead_lettered < prev.dead_lettered
+    {
+        WindowCounts {
+            success: now.success,
+            failure: now.failure,
+            dead_lettered: now.dead_lettered,
+        }
     } else {
-        (now.success - prev.success, now.failure - prev.failure)
+        WindowCounts {
+            success: now.success - prev.success,
+            failure: now.failure - prev.failure,
+            dead_lettered: now.dead_lettered - prev.dead_lettered,
+        }
     }
 }
 
@@ -62,9 +78,10 @@ impl BookingWindow {
     pub fn observe(&mut self, at: DateTime<Utc>, raw: BookingCounters, window: Duration) {
         let mut total = self.points.back().map(|p| p.1).unwrap_or_default();
         if let Some(prev) = self.last_raw {
-            let (ds, df) = deltas(prev, raw);
-            total.success += ds;
-            total.failure += df;
+            let d = deltas(prev, raw);
+            total.success += d.success;
+            total.failure += d.failure;
+            total.dead_lettered += d.dead_lettered;
         }
         self.last_raw = Some(raw);
         self.points.push_back((at, total));
@@ -94,6 +111,7 @@ impl BookingWindow {
         WindowCounts {
             success: last.1.success - base.success,
             failure: last.1.failure - base.failure,
+            dead_lettered: last.1.dead_lettered - base.dead_lettered,
         }
     }
 }
@@ -115,7 +133,37 @@ mod tests {
     const TEN_MIN: Duration = Duration::from_secs(600);
 
     fn c(success: f64, failure: f64) -> BookingCounters {
-        BookingCounters { success, failure }
+        BookingCounters {
+            success,
+            failure,
+            dead_lettered: 0.0,
+        }
+    }
+
+    fn wc(success: f64, failure: f64) -> WindowCounts {
+        WindowCounts {
+            success,
+            failure,
+            dead_lettered: 0.0,
+        }
+    }
+
+    #[test]
+    fn dead_lettered_updates_are_counted_over_the_window_and_across_a_restart() {
+        let d = |n: f64| BookingCounters {
+            dead_lettered: n,
+            ..BookingCounters::default()
+        };
+        let mut w = BookingWindow::default();
+        w.observe(t(0), d(2.0), TEN_MIN);
+        w.observe(t(60), d(2.0), TEN_MIN);
+        assert_eq!(w.counts(t(60), TEN_MIN).dead_lettered, 0.0);
+        w.observe(t(120), d(3.0), TEN_MIN);
+        assert_eq!(w.counts(t(120), TEN_MIN).dead_lettered, 1.0);
+        w.observe(t(180), d(1.0), TEN_MIN); // bot-api restarted, then dead-lettered one
+        assert_eq!(w.counts(t(180), TEN_MIN).dead_lettered, 2.0);
+        w.observe(t(900), d(1.0), TEN_MIN);
+        assert_eq!(w.counts(t(900), TEN_MIN).dead_lettered, 0.0);
     }
 
     #[test]
@@ -124,22 +172,10 @@ mod tests {
         w.observe(t(0), c(100.0, 50.0), TEN_MIN);
         w.observe(t(300), c(110.0, 52.0), TEN_MIN);
         w.observe(t(600), c(120.0, 60.0), TEN_MIN);
-        assert_eq!(
-            w.counts(t(600), TEN_MIN),
-            WindowCounts {
-                success: 20.0,
-                failure: 10.0
-            }
-        );
+        assert_eq!(w.counts(t(600), TEN_MIN), wc(20.0, 10.0));
         w.observe(t(900), c(120.0, 61.0), TEN_MIN);
         // Baseline is now the scrape at 300.
-        assert_eq!(
-            w.counts(t(900), TEN_MIN),
-            WindowCounts {
-                success: 10.0,
-                failure: 9.0
-            }
-        );
+        assert_eq!(w.counts(t(900), TEN_MIN), wc(10.0, 9.0));
     }
 
     #[test]
@@ -147,21 +183,9 @@ mod tests {
         let mut w = BookingWindow::default();
         w.observe(t(0), c(100.0, 40.0), TEN_MIN);
         w.observe(t(60), c(3.0, 6.0), TEN_MIN); // bot-api restarted
-        assert_eq!(
-            w.counts(t(60), TEN_MIN),
-            WindowCounts {
-                success: 3.0,
-                failure: 6.0
-            }
-        );
+        assert_eq!(w.counts(t(60), TEN_MIN), wc(3.0, 6.0));
         w.observe(t(120), c(4.0, 8.0), TEN_MIN);
-        assert_eq!(
-            w.counts(t(120), TEN_MIN),
-            WindowCounts {
-                success: 4.0,
-                failure: 8.0
-            }
-        );
+        assert_eq!(w.counts(t(120), TEN_MIN), wc(4.0, 8.0));
     }
 
     #[test]
@@ -207,7 +231,7 @@ mod tests {
             let want_s: f64 = incs.iter().skip(from).map(|x| x.0).sum();
             let want_f: f64 = incs.iter().skip(from).map(|x| x.1).sum();
             let got = w.counts(t(n as i64 * 60), TEN_MIN);
-            proptest::prop_assert_eq!(got, WindowCounts { success: want_s, failure: want_f });
+            proptest::prop_assert_eq!(got, wc(want_s, want_f));
         }
     }
 }
