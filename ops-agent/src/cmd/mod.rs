@@ -84,7 +84,7 @@ fn database_urls(command: &Command) -> Vec<(&'static str, &SecretString)> {
         Command::Restore(o) => {
             let mut urls = vec![("DATABASE_URL", &o.args.db.database_url)];
             if let Some(target) = &o.target_url {
-                urls.push(("OPS_RESTORE_TARGET_URL", target));
+                urls.push(("--target-url", target));
             }
             urls
         }
@@ -175,7 +175,7 @@ mod tests {
         let e = refuse_placeholders(&command(&["restore", dir, real, target]))
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("OPS_RESTORE_TARGET_URL:"), "{e}");
+        assert!(e.starts_with("--target-url:"), "{e}");
         assert!(refuse_placeholders(&command(&["backup", dir, real])).is_ok());
     }
 

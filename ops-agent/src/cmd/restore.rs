@@ -1,13 +1,17 @@
 //! `ops-agent restore --verify` (a drill into a scratch database) and
 //! `ops-agent restore --target-url <url>` (a real restore).
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
+
+use anyhow::Context;
 
 use secrecy::SecretString;
 
 use super::args::DbBackupArgs;
 use crate::exit::Outcome;
 use crate::pgtools::PgTarget;
+use crate::restore::Overwrite;
 
 /// Options of `ops-agent restore`.
 #[derive(Debug, clap::Args)]
@@ -21,21 +25,24 @@ pub struct Opts {
     #[arg(long)]
     pub verify: bool,
 
-    /// Restore for real into this (empty) database.
-    #[arg(
-        long = "target-url",
-        env = "OPS_RESTORE_TARGET_URL",
-        hide_env_values = true
-    )]
+    /// Restore for real into this (empty) database. Command line only (no variable), so a
+    /// bare `restore` never restores for real. Leave the password out to keep it off the
+    /// command line: it is then read from PGPASSFILE or ~/.pgpass, or asked on a terminal.
+    #[arg(long = "target-url")]
     pub target_url: Option<SecretString>,
 
     /// Backup id to restore (default: the newest).
     #[arg(long)]
     pub backup: Option<String>,
 
-    /// With --target-url: restore even though the target holds tables (they are replaced).
+    /// With --target-url: restore even though the target holds tables (they are replaced);
+    /// needs --confirm with the target database's name.
     #[arg(long, requires = "target_url")]
     pub force: bool,
+
+    /// With --force: the target database's name, typed again.
+    #[arg(long, value_name = "DATABASE", requires = "force")]
+    pub confirm: Option<String>,
 
     /// Print the report as JSON.
     #[arg(long)]
@@ -56,7 +63,12 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
         Some(url) if !opts.verify => {
             let target =
                 PgTarget::from_url(url, "--target-url").map_err(crate::exit::bad_config)?;
-            crate::restore::restore_into(&database, &store, &target, backup, opts.force).await?
+            let target = with_password(target)?;
+            let overwrite = Overwrite {
+                force: opts.force,
+                confirm: opts.confirm.clone(),
+            };
+            crate::restore::restore_into(&database, &store, &target, backup, &overwrite).await?
         }
         _ => crate::restore::verify(&database, &store, backup).await?,
     };
@@ -71,4 +83,50 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
         Outcome::Problem
     }
     .into())
+}
+
+/// A target whose URL left the password out gets it from the password file (libpq's rules),
+/// else from a prompt when stdin is a terminal; otherwise it stays without one (peer or trust
+/// authentication), and a refused connection says where a password would go.
+fn with_password(target: PgTarget) -> anyhow::Result<PgTarget> {
+    if target.has_password() {
+        return Ok(target);
+    }
+    if let Some(pw) = target.pgpass_password(&|k| std::env::var(k).ok()) {
+        return Ok(target.with_password(pw));
+    }
+    if std::io::stdin().is_terminal() {
+        let prompt = format!(
+            "Password for {} on {}:{}/{}: ",
+            target.user, target.host, target.port, target.dbname
+        );
+        return Ok(target.with_password(prompt_password(&prompt)?));
+    }
+    Ok(target)
+}
+
+/// Reads a line from the terminal with echo off (`stty -echo`, restored afterwards).
+fn prompt_password(prompt: &str) -> anyhow::Result<SecretString> {
+    use std::io::{BufRead, Write};
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .context("opening the terminal to ask for the password")?;
+    let stty = |arg: &str| {
+        std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(tty.try_clone()?)
+            .status()
+    };
+    (&tty).write_all(prompt.as_bytes())?;
+    stty("-echo").context("turning the terminal's echo off (stty)")?;
+    let mut line = String::new();
+    let read = std::io::BufReader::new(&tty).read_line(&mut line);
+    let _ = stty("echo");
+    let _ = (&tty).write_all(b"\n");
+    read.context("reading the password")?;
+    Ok(SecretString::from(
+        line.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
 }

@@ -12,7 +12,7 @@ mod target;
 
 pub use checks::{CheckId, CheckResult};
 pub use report::VerifyReport;
-pub use target::restore_into;
+pub use target::{Overwrite, restore_into};
 
 use std::time::Instant;
 

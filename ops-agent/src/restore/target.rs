@@ -1,5 +1,7 @@
 //! A real restore into a target database (`restore --target-url`): refuses the source database
-//! itself and a non-empty target unless forced, then restores and runs the drill's checks.
+//! itself (same `system_identifier` and `current_database()`, whatever the URLs say) and a
+//! non-empty target unless forced and confirmed by name, then restores and runs the drill's
+//! checks.
 
 use std::time::Instant;
 
@@ -9,41 +11,78 @@ use sqlx::{Connection, PgConnection};
 use super::pg_restore::{checksum, restore_and_check};
 use super::report::VerifyReport;
 use crate::events::restore::RestoreCompleted;
+use crate::exit::{Unavailable, bad_config};
 use crate::manifest;
 use crate::pgtools::PgTarget;
 use crate::store::BackupStore;
 
+/// Permission to restore over a target that holds tables: `--force` plus `--confirm <name>`.
+#[derive(Debug, Clone, Default)]
+pub struct Overwrite {
+    /// `--force`: replace what the backup contains.
+    pub force: bool,
+    /// `--confirm`: the target database's name, typed again.
+    pub confirm: Option<String>,
+}
+
+/// Which database a connection reached: the cluster's `system_identifier` and the database.
+async fn identity(conn: &mut PgConnection) -> anyhow::Result<(String, String)> {
+    sqlx::query_as(
+        "SELECT system_identifier::text, current_database()::text FROM pg_control_system()",
+    )
+    .fetch_one(conn)
+    .await
+    .context("reading system_identifier and current_database()")
+}
+
 /// Restores `backup_id` (default: newest) of `store` into `target` for real, then runs the
-/// checks on it. Refuses `source` (the database backed up) itself, and a target holding tables
-/// unless `force` (which drops the objects the dump re-creates).
+/// checks on it. Refuses `source` (the database backed up) itself, compared after connecting
+/// to both, and a target holding tables unless `overwrite` is forced and names it (the objects
+/// the dump re-creates are then dropped first).
 pub async fn restore_into(
     source: &PgTarget,
     store: &BackupStore,
     target: &PgTarget,
     backup_id: Option<&str>,
-    force: bool,
+    overwrite: &Overwrite,
 ) -> anyhow::Result<VerifyReport> {
     let clock = Instant::now();
-    if source.same_database(target) {
-        bail!(
-            "--target-url names the source database itself ({} on {}:{}); restore into another \
-             database, then switch bot-api's DATABASE_URL to it",
-            target.dbname,
-            target.host,
-            target.port
-        );
-    }
     let entry = manifest::find(&store.dir, backup_id)?;
+    let mut conn = PgConnection::connect_with(&target.options)
+        .await
+        .context("connecting to the target database")
+        .map_err(|e| {
+            if target.has_password() {
+                e
+            } else {
+                e.context(
+                    "--target-url has no password and PGPASSFILE (or ~/.pgpass) has none for it; \
+                     add a line there (mode 0600) or run on a terminal to be asked",
+                )
+            }
+        })
+        .context(Unavailable("the target database is unreachable".into()))?;
+    let target_id = identity(&mut conn).await?;
+    let mut src = PgConnection::connect_with(&source.options)
+        .await
+        .context("connecting to the source database (DATABASE_URL)")
+        .context(Unavailable("the source database is unreachable".into()))?;
+    let source_id = identity(&mut src).await?;
+    let _ = src.close().await;
+    if source_id == target_id {
+        let _ = conn.close().await;
+        return Err(bad_config(anyhow::anyhow!(
+            "--target-url names the source database itself ({} of the cluster {} that \
+             DATABASE_URL reaches); restore into another database, then switch bot-api's \
+             DATABASE_URL to it",
+            target_id.1,
+            target_id.0
+        )));
+    }
     let sum = checksum(&entry).await?;
     if !sum.passed {
         bail!("backup {} is damaged: {}", entry.id, sum.detail);
     }
-    let mut conn = PgConnection::connect_with(&target.options)
-        .await
-        .context("connecting to the target database")
-        .context(crate::exit::Unavailable(
-            "the target database is unreachable".into(),
-        ))?;
     let tables: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
@@ -53,12 +92,18 @@ pub async fn restore_into(
     .await
     .context("inspecting the target database")?;
     let _ = conn.close().await;
-    if tables > 0 && !force {
-        bail!(
-            "target database {} is not empty ({tables} tables); restore into an empty database \
-             or pass --force to replace what the backup contains",
-            target.dbname
-        );
+    let name = &target_id.1;
+    if tables > 0 && !overwrite.force {
+        return Err(bad_config(anyhow::anyhow!(
+            "target database {name} is not empty ({tables} tables); restore into an empty \
+             database, or pass --force --confirm {name} to replace what the backup contains"
+        )));
+    }
+    if tables > 0 && overwrite.confirm.as_deref() != Some(name.as_str()) {
+        return Err(bad_config(anyhow::anyhow!(
+            "target database {name} is not empty ({tables} tables): --force also needs \
+             --confirm {name} (the target database's name)"
+        )));
     }
     let timed = restore_and_check(&store.tools, target, &entry, tables > 0).await?;
     let mut checks = vec![sum];

@@ -14,5 +14,6 @@ mod exit_codes;
 mod notify;
 mod probe;
 mod restore;
+mod restore_target;
 mod retention;
 mod rules;

@@ -151,7 +151,14 @@ async fn a_real_restore_fills_an_empty_database_and_refuses_a_full_one_or_the_so
     let out = env
         .agent(
             &env.bindir,
-            &["restore", "--target-url", &target_url, "--force"],
+            &[
+                "restore",
+                "--target-url",
+                &target_url,
+                "--force",
+                "--confirm",
+                &target_name,
+            ],
         )
         .await;
     assert!(out.status.success(), "{:?}", text(&out));
