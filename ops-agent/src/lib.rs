@@ -10,7 +10,7 @@
 //!
 //! - Backups: [`store`] (folder, tools, retention policy), [`backup`] (where a backup is
 //!   written), [`manifest`], [`pgtools`] (child processes, credentials, the parsed database
-//!   target), [`lock`], [`retention`] (pure selection + prune), [`restore`]
+//!   target), [`lock`], [`private`] (0700 folders, 0600 files), [`retention`] (pure selection + prune), [`restore`]
 //!   (drills and real restores, with their checks).
 //! - The daemon: [`daemon`] (config, schedule loop, jobs), [`job`] (the jobs by name),
 //!   [`schedule`] (cron next-fire),
@@ -33,6 +33,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod notify;
 pub mod pgtools;
+pub mod private;
 pub mod probe;
 pub mod restore;
 pub mod retention;

@@ -5,8 +5,6 @@
 use std::fs::File;
 use std::path::Path;
 
-use anyhow::Context;
-
 /// The held lock; released on drop.
 #[derive(Debug)]
 pub struct FolderLock {
@@ -35,7 +33,8 @@ pub enum LockError {
 }
 
 impl FolderLock {
-    /// Takes the backup lock without waiting, creating the folder and lock file when missing.
+    /// Takes the backup lock without waiting, creating the folder (0700) and lock file (0600)
+    /// when missing.
     pub fn acquire(dir: &Path) -> anyhow::Result<Self> {
         Self::acquire_named(dir, ".lock", "backup run")
     }
@@ -46,18 +45,13 @@ impl FolderLock {
     }
 
     fn acquire_named(dir: &Path, name: &str, what: &'static str) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::private::ensure_dir(dir)?;
         let path = dir.join(name);
         let shown = path.display().to_string();
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| LockError::Io {
-                path: shown.clone(),
-                source,
-            })?;
+        let file = crate::private::open_file(&path).map_err(|source| LockError::Io {
+            path: shown.clone(),
+            source,
+        })?;
         match fs4::FileExt::try_lock(&file) {
             Ok(()) => Ok(Self { _file: file }),
             Err(fs4::TryLockError::WouldBlock) => Err(LockError::Busy { what, path: shown }.into()),

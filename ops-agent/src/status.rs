@@ -119,11 +119,11 @@ pub fn record(backup_dir: &Path, mut status: RunStatus) -> anyhow::Result<RunSta
     }
     let p = path(backup_dir, status.kind);
     let dir = p.parent().context("status path has a parent")?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::private::ensure_dir(dir)?;
     let tmp = dir.join(format!(".{}.tmp", status.kind.file_name()));
     {
-        let mut f =
-            std::fs::File::create(&tmp).with_context(|| format!("writing {}", tmp.display()))?;
+        let mut f = crate::private::create_file(&tmp)
+            .with_context(|| format!("writing {}", tmp.display()))?;
         f.write_all(&serde_json::to_vec_pretty(&status)?)?;
         f.sync_all()?;
     }

@@ -49,6 +49,9 @@ pub async fn dump_in_snapshot(
     // pg_dump runs while we count: both read the same exported snapshot, so the order does not
     // matter and the counts cost no wall time.
     let creds = Credentials::new(target)?;
+    // pg_dump opens the existing file without changing its mode: created 0600 here, the dump
+    // is private whatever the umask pg_dump inherits.
+    crate::private::create_file(out).context("creating the dump file")?;
     let running = spawn_pg_dump(tools, target, &creds, &snapshot, out)?;
     let mut row_counts = std::collections::BTreeMap::new();
     for table in COUNTED_TABLES {

@@ -194,7 +194,7 @@ fn commit(dir: &Path, m: &Manifest, tmp_dump: &Path, guard: &mut TempFiles) -> a
     let tmp_manifest = dir.join(format!("{TMP_PREFIX}{}.manifest.json", m.id));
     guard.0.push(tmp_manifest.clone());
     {
-        let mut f = std::fs::File::create(&tmp_manifest).context("writing the manifest")?;
+        let mut f = crate::private::create_file(&tmp_manifest).context("writing the manifest")?;
         std::io::Write::write_all(&mut f, &serde_json::to_vec_pretty(m)?)
             .context("writing the manifest")?;
         f.sync_all().context("fsyncing the manifest")?;

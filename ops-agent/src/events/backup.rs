@@ -1,6 +1,6 @@
 //! Backup-side events: `backup_completed`, `backup_failed`, `backup_phase`,
 //! `backup_leftover_removed`, `backup_pruned`, `retention_failed`, `manifest_unreadable`,
-//! `status_write_failed`, `status_unreadable`.
+//! `status_write_failed`, `status_unreadable`, `backup_folder_exposed`.
 
 use crate::status::RunKind;
 
@@ -209,6 +209,28 @@ impl StatusUnreadable<'_> {
             event = "status_unreadable",
             error = format!("{:#}", self.error),
             "Status file unreadable"
+        );
+    }
+}
+
+/// `backup_folder_exposed`: the backup folder (or its `status/`) lets its group or others in;
+/// dumps hold every customer's data.
+#[derive(Debug)]
+pub struct BackupFolderExposed<'a> {
+    /// The folder.
+    pub dir: &'a std::path::Path,
+    /// Its permission bits.
+    pub mode: u32,
+}
+
+impl BackupFolderExposed<'_> {
+    /// Logs the event.
+    pub fn emit(&self) {
+        tracing::warn!(
+            event = "backup_folder_exposed",
+            dir = %self.dir.display(),
+            mode = format!("{:04o}", self.mode),
+            "The backup folder is readable by others; chmod 700 it"
         );
     }
 }

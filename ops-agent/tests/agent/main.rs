@@ -12,6 +12,7 @@ mod daemon;
 mod example_env;
 mod exit_codes;
 mod notify;
+mod private_files;
 mod probe;
 mod restore;
 mod restore_target;
