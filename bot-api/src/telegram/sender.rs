@@ -1,6 +1,6 @@
 //! The outbox sender: drains `outbox` into the Bot API, one row per step.
 //!
-//! A step ([`try_send_next`]) claims the oldest due row with `FOR UPDATE SKIP LOCKED`, calls
+//! A step ([`try_send_next`]) claims the oldest due chat head ([`CLAIM`]) with `FOR UPDATE SKIP LOCKED`, calls
 //! Telegram while holding the row lock, records the result and commits — so several bot-api
 //! processes on one database never send a message twice, and a crash mid-call leaves the row
 //! pending to be sent again after a restart. Rows of one chat go out in order, at most one per
@@ -110,19 +110,39 @@ struct Row {
     attempts: i32,
 }
 
-const CLAIM: &str = "\
-SELECT o.id, o.method, o.payload, o.attempts FROM outbox o
-WHERE o.status = 'pending' AND o.not_before <= now()
-  AND NOT EXISTS (SELECT 1 FROM outbox e
-                  WHERE e.chat_id = o.chat_id AND e.status = 'pending' AND e.id < o.id)
-  AND (o.method = 'answerCallbackQuery' OR (
-        NOT EXISTS (
+/// The claim of one step (`$1`: the per-chat gap in seconds, `$2`: the overall per-second
+/// limit). Only each chat's head (its oldest pending row) is a candidate, so the order of one
+/// chat's rows holds and a chat's backlog costs one index probe, not a filter over every row:
+/// `chats` walks the distinct chat ids of pending rows as a skip scan of `outbox_chat_pending`
+/// (`(chat_id, id) WHERE status = 'pending'`), one index descent per chat, and `heads` takes
+/// each chat's first row from the same index. The claim's cost grows with the number of chats
+/// with pending rows, never with their backlog.
+pub const CLAIM: &str = "\
+WITH RECURSIVE chats(chat_id) AS (
+    (SELECT chat_id FROM outbox WHERE status = 'pending' ORDER BY chat_id LIMIT 1)
+  UNION ALL
+    SELECT (SELECT p.chat_id FROM outbox p
+            WHERE p.status = 'pending' AND p.chat_id > c.chat_id
+            ORDER BY p.chat_id LIMIT 1)
+    FROM chats c WHERE c.chat_id IS NOT NULL
+), heads AS (
+  SELECT h.id FROM chats c
+  CROSS JOIN LATERAL (
+    SELECT p.id, p.chat_id, p.method, p.not_before FROM outbox p
+    WHERE p.status = 'pending' AND p.chat_id = c.chat_id
+    ORDER BY p.id LIMIT 1) h
+  WHERE h.not_before <= now()
+    AND (h.method = 'answerCallbackQuery' OR NOT EXISTS (
           SELECT 1 FROM outbox s
-          WHERE s.chat_id = o.chat_id AND s.status = 'sent' AND s.method <> 'answerCallbackQuery'
-            AND s.sent_at > clock_timestamp() - make_interval(secs => $1))
-        AND (SELECT count(*) FROM outbox g
-             WHERE g.status = 'sent' AND g.method <> 'answerCallbackQuery'
-               AND g.sent_at > clock_timestamp() - interval '1 second') < $2))
+          WHERE s.chat_id = h.chat_id AND s.status = 'sent' AND s.method <> 'answerCallbackQuery'
+            AND s.sent_at > clock_timestamp() - make_interval(secs => $1)))
+)
+SELECT o.id, o.method, o.payload, o.attempts FROM outbox o
+WHERE o.id IN (SELECT id FROM heads) AND o.status = 'pending'
+  AND (o.method = 'answerCallbackQuery'
+       OR (SELECT count(*) FROM outbox g
+           WHERE g.status = 'sent' AND g.method <> 'answerCallbackQuery'
+             AND g.sent_at > clock_timestamp() - interval '1 second') < $2)
 ORDER BY o.not_before, o.id
 LIMIT 1
 FOR UPDATE OF o SKIP LOCKED";

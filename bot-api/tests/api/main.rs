@@ -14,6 +14,7 @@ mod health;
 mod logs;
 mod metrics;
 mod outbox;
+mod outbox_backlog;
 mod polling;
 mod rbac;
 mod schedule;
