@@ -7,7 +7,7 @@
 pub mod checks;
 mod pg_restore;
 mod report;
-mod scratch;
+pub mod scratch;
 mod target;
 
 pub use checks::{CheckId, CheckResult};
@@ -124,10 +124,12 @@ async fn verify_inner(
     clock: Instant,
 ) -> anyhow::Result<VerifyReport> {
     let dir = &store.dir;
-    // One drill per folder at a time, so scratch databases of this folder's backups that
-    // exist now are leftovers of a killed drill.
+    // One drill per folder at a time; scratch databases no live drill holds are leftovers.
     let _lock = FolderLock::acquire_verify(dir)?;
     let entry = manifest::find(dir, backup_id)?;
+    // First, whatever happens next: scratch databases of killed drills go.
+    let mut admin = scratch::Admin::connect(source).await?;
+    let stale_scratch_dropped = admin.drop_stale().await?;
     let mut report = VerifyReport {
         backup_id: entry.id.clone(),
         passed: false,
@@ -136,9 +138,10 @@ async fn verify_inner(
         duration_seconds: 0.0,
         restore_seconds: 0.0,
         checks_seconds: 0.0,
+        stale_scratch_dropped,
     };
     if report.checks[0].passed {
-        let scratch = scratch::Scratch::create(source, dir, &entry.id).await?;
+        let scratch = scratch::Scratch::create(admin, source, &entry.id).await?;
         let outcome = restore_and_check(&store.tools, scratch.target(), &entry, false).await;
         let dropped = scratch.drop_now().await;
         let timed = outcome?;
@@ -146,6 +149,8 @@ async fn verify_inner(
         report.checks.extend(timed.checks);
         report.restore_seconds = timed.restore_seconds;
         report.checks_seconds = timed.checks_seconds;
+    } else {
+        admin.close().await;
     }
     report.passed = report.checks.iter().all(|c| c.passed);
     report.duration_seconds = clock.elapsed().as_secs_f64();

@@ -19,12 +19,20 @@ pub struct VerifyReport {
     pub restore_seconds: f64,
     /// Of which the integrity checks, in seconds.
     pub checks_seconds: f64,
+    /// Scratch databases of killed drills this drill dropped first (none for a real restore).
+    pub stale_scratch_dropped: Vec<String>,
 }
 
 impl VerifyReport {
     /// The report as text, one line per check.
     pub fn render(&self) -> String {
-        let mut s = format!("backup {}\n", self.backup_id);
+        let mut s = String::new();
+        for name in &self.stale_scratch_dropped {
+            s.push_str(&format!(
+                "dropped {name} (scratch database of a killed drill)\n"
+            ));
+        }
+        s.push_str(&format!("backup {}\n", self.backup_id));
         for c in &self.checks {
             s.push_str(&format!(
                 "{} {:<26} {}\n",

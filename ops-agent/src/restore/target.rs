@@ -122,5 +122,6 @@ pub async fn restore_into(
         duration_seconds: clock.elapsed().as_secs_f64(),
         restore_seconds: timed.restore_seconds,
         checks_seconds: timed.checks_seconds,
+        stale_scratch_dropped: Vec::new(),
     })
 }

@@ -18,3 +18,4 @@ mod restore;
 mod restore_target;
 mod retention;
 mod rules;
+mod scratch_cleanup;
