@@ -2,8 +2,10 @@
 //!
 //! Webhook secret policy (see [`webhook_auth`]): with a bot token, webhook mode refuses to
 //! start without `TELEGRAM_WEBHOOK_SECRET`; offline (no token) the webhook takes requests
-//! without a secret header, for local trials.
+//! without a secret header, for local trials, but only on a loopback address unless
+//! `BOT_INSECURE_OPEN_WEBHOOK` says otherwise.
 
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,18 +60,28 @@ pub fn refuse_placeholders(command: &Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Webhook authentication for this configuration, or why it cannot start.
+/// Webhook authentication for this configuration, or why it cannot start. Without a secret
+/// (and without a token) the webhook is open: only on a loopback `listen` address, or on any
+/// address with `insecure_open` (`BOT_INSECURE_OPEN_WEBHOOK`), so it never fails open by
+/// accident.
 pub fn webhook_auth(
     mode: Mode,
     token: Option<&SecretString>,
     secret: Option<&SecretString>,
+    listen: SocketAddr,
+    insecure_open: bool,
 ) -> anyhow::Result<WebhookAuth> {
     match (secret, token) {
         (Some(s), _) if s.expose_secret().is_empty() => {
             anyhow::bail!("TELEGRAM_WEBHOOK_SECRET is set but empty")
         }
         (Some(s), _) => Ok(WebhookAuth::Secret(s.clone())),
-        (None, None) => Ok(WebhookAuth::Open),
+        (None, None) if listen.ip().is_loopback() || insecure_open => Ok(WebhookAuth::Open),
+        (None, None) => anyhow::bail!(
+            "TELEGRAM_WEBHOOK_SECRET is required when BOT_API_LISTEN ({listen}) is not a loopback \
+             address: without it anyone who reaches the webhook could post updates as any user. \
+             Set it, listen on 127.0.0.1, or accept the risk with BOT_INSECURE_OPEN_WEBHOOK=true"
+        ),
         (None, Some(_)) if mode == Mode::Webhook => anyhow::bail!(
             "TELEGRAM_WEBHOOK_SECRET is required in webhook mode when TELEGRAM_BOT_TOKEN is set \
              (without it anyone could post updates in the bot's name); set it, or use BOT_MODE=polling"
@@ -139,7 +151,10 @@ async fn serve(log: LogArgs, args: ServeArgs) -> anyhow::Result<()> {
         args.mode,
         args.telegram.token.as_ref(),
         args.telegram.webhook_secret.as_ref(),
+        args.listen,
+        args.insecure_open_webhook,
     )?;
+    let insecure_open = matches!(auth, WebhookAuth::Open) && !args.listen.ip().is_loopback();
     let mut log = log;
     if args.observability_off {
         // Benchmarks only: request and booking lines are info; warnings still show.
@@ -163,6 +178,7 @@ async fn serve(log: LogArgs, args: ServeArgs) -> anyhow::Result<()> {
     cfg.observability = !args.observability_off;
     cfg.dropped_lines = guard.dropped_counter();
     cfg.webhook_url = args.telegram.webhook_url.clone();
+    cfg.insecure_open_webhook = insecure_open;
     server::run(listener, ctx, cfg, shared::shutdown::signal()).await?;
     drop(guard);
     Ok(())
@@ -191,25 +207,63 @@ async fn chat(args: ChatArgs) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
+    const LOOPBACK: &str = "127.0.0.1:8080";
+    const ANY: &str = "0.0.0.0:8080";
+
+    fn auth(
+        mode: Mode,
+        token: Option<&SecretString>,
+        secret: Option<&SecretString>,
+        listen: &str,
+        insecure_open: bool,
+    ) -> anyhow::Result<WebhookAuth> {
+        webhook_auth(mode, token, secret, listen.parse().unwrap(), insecure_open)
+    }
+
     #[test]
     fn webhook_mode_with_a_token_needs_a_secret() {
         let token = SecretString::from("1:x");
         let secret = SecretString::from("s");
-        assert!(webhook_auth(Mode::Webhook, Some(&token), None).is_err());
+        assert!(auth(Mode::Webhook, Some(&token), None, LOOPBACK, false).is_err());
+        assert!(auth(Mode::Webhook, Some(&token), None, LOOPBACK, true).is_err());
         assert!(matches!(
-            webhook_auth(Mode::Webhook, Some(&token), Some(&secret)).unwrap(),
+            auth(Mode::Webhook, Some(&token), Some(&secret), ANY, false).unwrap(),
             WebhookAuth::Secret(_)
         ));
         assert!(matches!(
-            webhook_auth(Mode::Webhook, None, None).unwrap(),
+            auth(Mode::Webhook, None, None, LOOPBACK, false).unwrap(),
             WebhookAuth::Open
         ));
         assert!(matches!(
-            webhook_auth(Mode::Polling, Some(&token), None).unwrap(),
+            auth(Mode::Polling, Some(&token), None, ANY, false).unwrap(),
             WebhookAuth::Closed
         ));
         let empty = SecretString::from("");
-        assert!(webhook_auth(Mode::Polling, None, Some(&empty)).is_err());
+        assert!(auth(Mode::Polling, None, Some(&empty), LOOPBACK, false).is_err());
+    }
+
+    #[test]
+    fn an_open_webhook_needs_a_loopback_address_or_the_explicit_flag() {
+        for mode in [Mode::Webhook, Mode::Polling] {
+            for listen in [ANY, "[::]:8080", "192.168.1.5:8080"] {
+                let e = auth(mode, None, None, listen, false)
+                    .unwrap_err()
+                    .to_string();
+                assert!(
+                    e.contains("TELEGRAM_WEBHOOK_SECRET")
+                        && e.contains("BOT_INSECURE_OPEN_WEBHOOK"),
+                    "{e}"
+                );
+                assert!(matches!(
+                    auth(mode, None, None, listen, true).unwrap(),
+                    WebhookAuth::Open
+                ));
+            }
+            assert!(matches!(
+                auth(mode, None, None, "[::1]:8080", false).unwrap(),
+                WebhookAuth::Open
+            ));
+        }
     }
 
     fn refused(args: &[&str]) -> Option<String> {

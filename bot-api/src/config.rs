@@ -57,6 +57,11 @@ pub struct ServeArgs {
     #[arg(long, env = "BOT_MODE", value_enum, default_value = "webhook")]
     pub mode: Mode,
 
+    /// Serve the webhook without TELEGRAM_WEBHOOK_SECRET on an address that is not loopback:
+    /// anyone who reaches it can post updates as any user. Logs a warning at start and hourly.
+    #[arg(long, env = "BOT_INSECURE_OPEN_WEBHOOK", default_value_t = false)]
+    pub insecure_open_webhook: bool,
+
     /// Turn off JSON logging of request/booking events and metrics collection (benchmarks only).
     #[arg(
         long,

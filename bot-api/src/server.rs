@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 
 use crate::config::Mode;
-use crate::events::service::{DatabaseUnavailable, ServiceStarted};
+use crate::events::service::{DatabaseUnavailable, ServiceStarted, WebhookInsecureOpen};
 use crate::http::{AppState, WebhookAuth};
 use crate::telegram::client::BotApi;
 use crate::telegram::polling::{self, PollConfig};
@@ -40,7 +40,13 @@ pub struct ServerConfig {
     pub dropped_lines: DroppedLines,
     /// Public webhook URL to register with setWebhook (webhook mode with a token and secret).
     pub webhook_url: Option<String>,
+    /// The webhook is open (no secret) on an address that is not loopback, by
+    /// `BOT_INSECURE_OPEN_WEBHOOK`: warned about at start and every [`INSECURE_WARNING_EVERY`].
+    pub insecure_open_webhook: bool,
 }
+
+/// How often an insecure open webhook is warned about again.
+pub const INSECURE_WARNING_EVERY: Duration = Duration::from_secs(3600);
 
 impl ServerConfig {
     /// Defaults for `mode` with an optional client and webhook authentication.
@@ -55,6 +61,7 @@ impl ServerConfig {
             reminder_every: Duration::from_secs(60),
             dropped_lines: DroppedLines::default(),
             webhook_url: None,
+            insecure_open_webhook: false,
         }
     }
 }
@@ -106,6 +113,9 @@ pub async fn run(
             "Polling mode needs TELEGRAM_BOT_TOKEN; running offline (webhook route only)"
         );
     }
+    if cfg.insecure_open_webhook {
+        tasks.spawn(warn_insecure_open(listen.clone(), stop_rx.clone()));
+    }
     tasks.spawn(sweep_reminders(
         ctx.clone(),
         cfg.reminder_every,
@@ -138,6 +148,17 @@ pub async fn run(
     let _ = server.await;
     while tasks.join_next().await.is_some() {}
     Ok(())
+}
+
+/// `webhook_insecure_open`, at start and every [`INSECURE_WARNING_EVERY`] until shutdown.
+async fn warn_insecure_open(listen: String, mut stop: watch::Receiver<bool>) {
+    while !*stop.borrow() {
+        WebhookInsecureOpen { listen: &listen }.emit();
+        tokio::select! {
+            () = tokio::time::sleep(INSECURE_WARNING_EVERY) => {}
+            _ = stop.changed() => {}
+        }
+    }
 }
 
 /// Tells Telegram where to deliver updates, with the secret it must send back. A failure is

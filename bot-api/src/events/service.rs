@@ -234,3 +234,23 @@ impl UpdateDeadLettered<'_> {
         );
     }
 }
+
+/// `webhook_insecure_open`: the webhook takes requests without a secret on an address that is
+/// not loopback (`BOT_INSECURE_OPEN_WEBHOOK`); logged at start and every hour.
+#[derive(Debug)]
+pub struct WebhookInsecureOpen<'a> {
+    /// Listen address.
+    pub listen: &'a str,
+}
+
+impl WebhookInsecureOpen<'_> {
+    /// Logs the event.
+    pub fn emit(&self) {
+        tracing::warn!(
+            event = "webhook_insecure_open",
+            listen = self.listen,
+            "The webhook accepts updates without TELEGRAM_WEBHOOK_SECRET on a non-loopback address \
+             (BOT_INSECURE_OPEN_WEBHOOK): anyone who reaches it can post updates as any user"
+        );
+    }
+}

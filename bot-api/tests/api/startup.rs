@@ -29,6 +29,59 @@ async fn webhook_mode_with_a_token_and_no_secret_refuses_to_start() {
 }
 
 #[tokio::test]
+async fn an_open_webhook_on_a_non_loopback_address_refuses_to_start() {
+    // Neither token nor secret: the webhook would take anyone's updates.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_bot-api"))
+        .arg("serve")
+        .env_clear()
+        .env("DATABASE_URL", "postgres://u:pw-not-shown@127.0.0.1:1/db")
+        .env("BOT_API_LISTEN", "0.0.0.0:1")
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("TELEGRAM_WEBHOOK_SECRET")
+            && err.contains("BOT_INSECURE_OPEN_WEBHOOK")
+            && err.contains("0.0.0.0:1"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn bot_insecure_open_webhook_serves_an_open_webhook_and_warns_about_it() {
+    let db = shared::testing::test_db().await;
+    let serve = Serve::start_on(
+        "0.0.0.0",
+        &[
+            ("DATABASE_URL", &db.url),
+            ("BOT_INSECURE_OPEN_WEBHOOK", "true"),
+        ],
+    );
+    serve
+        .wait_status("/ready", 200, Duration::from_secs(60))
+        .await;
+    serve
+        .wait_line("\"webhook_insecure_open\"", Duration::from_secs(5))
+        .await;
+    let r = reqwest::Client::new()
+        .post(format!("{}/telegram/webhook", serve.base))
+        .json(&crate::helpers::text(crate::helpers::uid(), 1, "/start"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (out, _) = serve.terminate().await;
+    let warning = out
+        .iter()
+        .find(|l| l.contains("\"webhook_insecure_open\""))
+        .unwrap();
+    assert!(warning.contains("\"level\":\"warn\""), "{warning}");
+    assert!(warning.contains("0.0.0.0:"), "{warning}");
+}
+
+#[tokio::test]
 async fn a_malformed_database_url_is_named_without_being_echoed() {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_bot-api"))
         .arg("serve")

@@ -42,11 +42,16 @@ fn free_port() -> u16 {
 impl Serve {
     /// Starts `bot-api serve` with only `env` (plus `BOT_API_LISTEN` on a free port).
     pub fn start(env: &[(&str, &str)]) -> Self {
+        Self::start_on("127.0.0.1", env)
+    }
+
+    /// Like [`Serve::start`], listening on `host` (e.g. `0.0.0.0`); reached on 127.0.0.1.
+    pub fn start_on(host: &str, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_bot-api"));
         cmd.arg("serve")
             .env_clear()
-            .env("BOT_API_LISTEN", format!("127.0.0.1:{port}"))
+            .env("BOT_API_LISTEN", format!("{host}:{port}"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
