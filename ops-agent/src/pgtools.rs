@@ -250,6 +250,8 @@ impl PgTools {
             .env("LC_ALL", "C.UTF-8")
             .env("LANG", "C.UTF-8")
             .stdin(Stdio::null())
+            // Its own process group, so a time limit kills whatever it started too.
+            .process_group(0)
             .kill_on_drop(true);
         cmd
     }
@@ -276,6 +278,36 @@ impl PgTools {
             .with_context(|| format!("cannot read a version in {name}'s answer {text:?}"))?;
         Ok((text, major))
     }
+}
+
+/// Waits for `child` (a client tool started by [`PgTools`]) at most `limit`; past it, kills the
+/// child's whole process group and fails with "<tool> timed out after N s".
+pub async fn wait_limited(
+    child: &mut tokio::process::Child,
+    limit: std::time::Duration,
+    tool: &str,
+) -> anyhow::Result<std::process::ExitStatus> {
+    match tokio::time::timeout(limit, child.wait()).await {
+        Ok(status) => status.with_context(|| format!("waiting for {tool}")),
+        Err(_elapsed) => {
+            kill_group(child);
+            let _ = child.wait().await;
+            bail!("{tool} timed out after {} s", limit.as_secs_f64())
+        }
+    }
+}
+
+/// SIGKILL to the process group `child` leads (see [`PgTools`]), then to the child itself.
+pub fn kill_group(child: &mut tokio::process::Child) {
+    if let Some(pid) = child.id() {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.start_kill();
 }
 
 /// Major version in `pg_dump (PostgreSQL) 15.8 (Debian 15.8-1.pgdg120+1)` → 15.

@@ -5,6 +5,7 @@
 //! modules (`backup`, `restore`, `retention`, the daemon's jobs) take it instead of clap types.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::pgtools::PgTools;
 use crate::retention::RetentionPolicy;
@@ -18,15 +19,23 @@ pub struct BackupStore {
     pub tools: PgTools,
     /// What `prune` (and retention after each backup) keeps.
     pub retention: RetentionPolicy,
+    /// How long one `pg_dump` or `pg_restore` may run before it (and its process group) is
+    /// killed and the run fails.
+    pub tool_timeout: Duration,
 }
 
+/// The default of [`BackupStore::tool_timeout`]: 6 h, generous for a database of tens of GB
+/// (3 million bookings dump in seconds; see bench/README.md).
+pub const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
+
 impl BackupStore {
-    /// A store in `dir` with tools found on `PATH` and the default retention policy.
+    /// A store in `dir` with tools found on `PATH`, the default retention policy and time limit.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self {
             dir: dir.into(),
             tools: PgTools::new(None),
             retention: RetentionPolicy::default(),
+            tool_timeout: DEFAULT_TOOL_TIMEOUT,
         }
     }
 }

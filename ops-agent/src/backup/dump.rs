@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use sqlx::{Connection, PgConnection};
 
-use crate::pgtools::{Credentials, PgTarget, PgTools, read_tail};
+use crate::pgtools::{Credentials, PgTarget, PgTools, kill_group, read_tail};
 
 /// Tables whose row counts the manifest records and the drill compares.
 pub const COUNTED_TABLES: [&str; 4] = ["users", "masters", "bookings", "availability_blocks"];
@@ -27,10 +27,12 @@ pub struct SnapshotFacts {
 }
 
 /// Opens a REPEATABLE READ snapshot, records its facts, runs pg_dump into `out` with that
-/// snapshot, and closes the transaction. Fails on any non-zero exit of pg_dump.
+/// snapshot, and closes the transaction. Fails on any non-zero exit of pg_dump, and past
+/// `limit` (pg_dump and its process group are killed).
 pub async fn dump_in_snapshot(
     conn: &mut PgConnection,
     tools: &PgTools,
+    limit: Duration,
     target: &PgTarget,
     out: &Path,
 ) -> anyhow::Result<SnapshotFacts> {
@@ -70,7 +72,7 @@ pub async fn dump_in_snapshot(
     .await
     .context("listing indexes")?;
 
-    wait_pg_dump(running, out).await?;
+    wait_pg_dump(running, out, limit).await?;
     tx.commit()
         .await
         .context("closing the snapshot transaction")?;
@@ -112,8 +114,9 @@ fn spawn_pg_dump(
     })
 }
 
-/// Waits for pg_dump, drawing bytes written on a terminal; fails on any non-zero exit.
-async fn wait_pg_dump(running: Running, out: &Path) -> anyhow::Result<()> {
+/// Waits for pg_dump at most `limit`, drawing bytes written on a terminal; fails on any
+/// non-zero exit and past the limit.
+async fn wait_pg_dump(running: Running, out: &Path, limit: Duration) -> anyhow::Result<()> {
     let Running {
         mut child,
         stderr: stderr_task,
@@ -128,9 +131,18 @@ async fn wait_pg_dump(running: Running, out: &Path) -> anyhow::Result<()> {
         );
         bar
     });
+    let deadline = tokio::time::Instant::now() + limit;
     let status = loop {
         tokio::select! {
             status = child.wait() => break status.context("waiting for pg_dump")?,
+            () = tokio::time::sleep_until(deadline) => {
+                if let Some(bar) = &progress {
+                    bar.finish_and_clear();
+                }
+                kill_group(&mut child);
+                let _ = child.wait().await;
+                bail!("pg_dump timed out after {} s", limit.as_secs_f64());
+            }
             () = tokio::time::sleep(Duration::from_millis(200)) => {
                 if let Some(bar) = &progress
                     && let Ok(meta) = tokio::fs::metadata(out).await

@@ -155,7 +155,8 @@ async fn take_locked(
     let tmp_dump = dir.join(format!("{TMP_PREFIX}{id}.dump"));
     guard.0.push(tmp_dump.clone());
     phase(Phase::Prepared, clock);
-    let facts = dump::dump_in_snapshot(&mut conn, tools, target, &tmp_dump).await?;
+    let facts =
+        dump::dump_in_snapshot(&mut conn, tools, store.tool_timeout, target, &tmp_dump).await?;
     phase(Phase::Dumped, clock);
     let _ = conn.close().await;
 

@@ -3,13 +3,14 @@
 //! here, and nothing outside `cmd/` sees a clap type.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 use shared::config::DatabaseArgs;
 
 use crate::pgtools::{PgTarget, PgTools};
 use crate::retention::RetentionPolicy;
-use crate::store::BackupStore;
+use crate::store::{BackupStore, DEFAULT_TOOL_TIMEOUT};
 
 /// Where backups live and how they are made; shared by `backup`, `list`, `prune`, `restore`
 /// and `run`.
@@ -26,6 +27,25 @@ pub struct BackupArgs {
     /// The retention policy applied to this folder.
     #[command(flatten)]
     pub retention: RetentionArgs,
+
+    /// Seconds one pg_dump or pg_restore may run before it is killed and the run fails
+    /// [default: 21600 (6 h), or `tool_timeout_seconds` of the run command's TOML file].
+    #[arg(
+        long = "tool-timeout-seconds",
+        env = "OPS_TOOL_TIMEOUT_SECONDS",
+        value_parser = positive_seconds
+    )]
+    pub tool_timeout: Option<Duration>,
+}
+
+/// A positive number of seconds.
+fn positive_seconds(s: &str) -> Result<Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .and_then(|v| Duration::try_from_secs_f64(v).ok())
+        .ok_or_else(|| format!("{s:?} is not a positive number of seconds"))
 }
 
 impl BackupArgs {
@@ -35,6 +55,7 @@ impl BackupArgs {
             dir: self.backup_dir.clone(),
             tools: PgTools::new(self.pg_bin_dir.as_deref()),
             retention: self.retention.policy(),
+            tool_timeout: self.tool_timeout.unwrap_or(DEFAULT_TOOL_TIMEOUT),
         }
     }
 }

@@ -48,10 +48,17 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("binding --listen (OPS_AGENT_LISTEN) {}", opts.listen))
         .map_err(crate::exit::bad_config)?;
+    let mut store = opts.db.backup.store();
+    // A flag or variable wins over the file, as everywhere.
+    if opts.db.backup.tool_timeout.is_none()
+        && let Some(limit) = config.tool_timeout
+    {
+        store.tool_timeout = limit;
+    }
     let setup = DaemonSetup {
         config,
         database,
-        store: opts.db.backup.store(),
+        store,
         bot_api_url,
         listener,
     };

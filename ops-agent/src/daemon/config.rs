@@ -50,6 +50,9 @@ pub struct DaemonConfig {
     pub external_url: Option<String>,
     /// URL of `runbooks/alerts.md`; each alert links to `#<alertname lowercased>`.
     pub runbook_base_url: String,
+    /// `tool_timeout_seconds`: the time limit of each pg_dump/pg_restore, when the file sets
+    /// one (`--tool-timeout-seconds`/`OPS_TOOL_TIMEOUT_SECONDS` win over it).
+    pub tool_timeout: Option<Duration>,
 }
 
 #[derive(Default, Deserialize)]
@@ -57,6 +60,7 @@ pub struct DaemonConfig {
 struct RawConfig {
     external_url: Option<String>,
     runbook_base_url: Option<String>,
+    tool_timeout_seconds: Option<f64>,
     #[serde(default)]
     jobs: RawJobs,
     #[serde(default)]
@@ -225,7 +229,12 @@ impl DaemonConfig {
         if let Some(u) = &raw.external_url {
             receivers::http_url("external_url", Some(u.clone()))?;
         }
+        let tool_timeout = raw
+            .tool_timeout_seconds
+            .map(|v| seconds("tool_timeout_seconds", Some(v), Duration::ZERO, false))
+            .transpose()?;
         Ok(Self {
+            tool_timeout,
             backup,
             prune,
             verify,

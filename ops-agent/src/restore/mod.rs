@@ -142,7 +142,14 @@ async fn verify_inner(
     };
     if report.checks[0].passed {
         let scratch = scratch::Scratch::create(admin, source, &entry.id).await?;
-        let outcome = restore_and_check(&store.tools, scratch.target(), &entry, false).await;
+        let outcome = restore_and_check(
+            &store.tools,
+            store.tool_timeout,
+            scratch.target(),
+            &entry,
+            false,
+        )
+        .await;
         let dropped = scratch.drop_now().await;
         let timed = outcome?;
         dropped?;

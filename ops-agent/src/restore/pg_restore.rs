@@ -3,14 +3,14 @@
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use sqlx::{Connection, PgConnection};
 
 use super::checks::{self, CheckId, CheckResult};
 use crate::manifest::{self, BackupEntry};
-use crate::pgtools::{Credentials, PgTarget, PgTools, read_tail};
+use crate::pgtools::{Credentials, PgTarget, PgTools, read_tail, wait_limited};
 
 /// The dump's size and sha256 against its manifest.
 pub(super) async fn checksum(entry: &BackupEntry) -> anyhow::Result<CheckResult> {
@@ -42,15 +42,16 @@ pub(super) struct Timed {
     pub(super) checks_seconds: f64,
 }
 
-/// pg_restore into `target`, then the checks on it.
+/// pg_restore into `target` (killed past `limit`), then the checks on it.
 pub(super) async fn restore_and_check(
     tools: &PgTools,
+    limit: Duration,
     target: &PgTarget,
     entry: &BackupEntry,
     clean: bool,
 ) -> anyhow::Result<Timed> {
     let clock = Instant::now();
-    run_pg_restore(tools, target, &entry.path, clean).await?;
+    run_pg_restore(tools, limit, target, &entry.path, clean).await?;
     let restore_seconds = clock.elapsed().as_secs_f64();
     let mut conn = PgConnection::connect_with(&target.options)
         .await
@@ -66,6 +67,7 @@ pub(super) async fn restore_and_check(
 
 async fn run_pg_restore(
     tools: &PgTools,
+    limit: Duration,
     target: &PgTarget,
     dump: &Path,
     clean: bool,
@@ -95,7 +97,7 @@ async fn run_pg_restore(
         .context(crate::exit::Unavailable("pg_restore cannot run".into()))?;
     let stderr = child.stderr.take().context("pg_restore's stderr")?;
     let tail = tokio::spawn(read_tail(stderr, 4096));
-    let status = child.wait().await.context("waiting for pg_restore")?;
+    let status = wait_limited(&mut child, limit, "pg_restore").await?;
     let text = tail.await.unwrap_or_default();
     if !status.success() {
         bail!("pg_restore failed ({status}): {text}");

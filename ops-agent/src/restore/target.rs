@@ -105,7 +105,8 @@ pub async fn restore_into(
              --confirm {name} (the target database's name)"
         )));
     }
-    let timed = restore_and_check(&store.tools, target, &entry, tables > 0).await?;
+    let timed =
+        restore_and_check(&store.tools, store.tool_timeout, target, &entry, tables > 0).await?;
     let mut checks = vec![sum];
     checks.extend(timed.checks);
     RestoreCompleted {

@@ -19,3 +19,4 @@ mod restore_target;
 mod retention;
 mod rules;
 mod scratch_cleanup;
+mod tool_timeout;
