@@ -21,6 +21,7 @@ use crate::http::WebhookAuth;
 use crate::metrics::Metrics;
 use crate::server::{self, ServerConfig};
 use crate::telegram::client::BotApi;
+use crate::throttle::Throttle;
 use crate::updates::BotContext;
 
 /// Runs the parsed command line.
@@ -110,6 +111,7 @@ fn context(db: &DatabaseArgs, bot: &BotArgs) -> anyhow::Result<BotContext> {
         rules: bot.rules.clone(),
         admins: Arc::new(bot.admins()),
         metrics: Arc::new(Metrics::new()),
+        throttle: Arc::new(Throttle::new(bot.flood)),
     })
 }
 

@@ -137,6 +137,38 @@ pub struct BotArgs {
 
     #[command(flatten)]
     pub rules: BookingRules,
+
+    #[command(flatten)]
+    pub flood: FloodLimits,
+}
+
+/// Flood control: how many updates one user may send, and how many messages may wait for one
+/// chat in the outbox.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct FloodLimits {
+    /// Updates per minute one user may send (admins exempt); beyond it updates are recorded as
+    /// `throttled` and the user gets one "slow down" reply. 0 turns it off.
+    #[arg(long, env = "BOT_USER_UPDATES_PER_MINUTE", default_value_t = 20)]
+    pub user_updates_per_minute: u32,
+
+    /// Updates one user may send at once before the per-minute rate applies.
+    #[arg(long, env = "BOT_USER_BURST", default_value_t = 10)]
+    pub user_burst: u32,
+
+    /// Most messages waiting in the outbox for one chat; replies beyond it are dropped (logged
+    /// as `outbox_chat_full`). 0 turns it off.
+    #[arg(long, env = "BOT_OUTBOX_MAX_PENDING_PER_CHAT", default_value_t = 100)]
+    pub outbox_max_pending_per_chat: u32,
+}
+
+impl Default for FloodLimits {
+    fn default() -> Self {
+        Self {
+            user_updates_per_minute: 20,
+            user_burst: 10,
+            outbox_max_pending_per_chat: 100,
+        }
+    }
 }
 
 impl BotArgs {

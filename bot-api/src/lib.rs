@@ -21,6 +21,7 @@
 //! - [`slots`] — pure slot arithmetic (hours − blocks − bookings) across DST.
 //! - [`outbox`] — enqueueing replies inside the update's transaction.
 //! - [`reminders`] — the reminder sweep before appointments.
+//! - [`throttle`] — flood control: a token bucket per user.
 //! - [`events`] — each log event of the contract as a type whose `emit()` also moves its metric.
 //! - [`metrics`] — the Prometheus families of the contract, registered in one place.
 
@@ -44,4 +45,5 @@ pub mod schedule;
 pub mod server;
 pub mod slots;
 pub mod telegram;
+pub mod throttle;
 pub mod updates;

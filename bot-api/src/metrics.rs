@@ -54,6 +54,7 @@ pub const UPDATE_OUTCOMES: &[&str] = &[
     "rejected",
     "error",
     "dead_lettered",
+    "throttled",
 ];
 /// `command` of `bot_api_rbac_denials_total` (commands above the client role).
 pub const GUARDED_COMMANDS: &[&str] = &[

@@ -18,10 +18,11 @@ use crate::config::BookingRules;
 use crate::effects::{Effects, Event};
 use crate::events::access::RbacDeny;
 use crate::events::booking::{BookingFailed, FailureReason};
-use crate::events::service::UpdateDeadLettered;
+use crate::events::service::{OutboxChatFull, UpdateDeadLettered};
 use crate::metrics::Metrics;
 use crate::rbac::{self, Actor, Role};
 use crate::telegram::types::{Update, User};
+use crate::throttle::{SLOW_DOWN, Throttle, Verdict};
 use crate::{blocks, booking, browse, masters, outbox, schedule};
 
 /// What the update handler needs.
@@ -35,6 +36,8 @@ pub struct BotContext {
     pub admins: Arc<HashSet<i64>>,
     /// Where events are counted.
     pub metrics: Arc<Metrics>,
+    /// Flood control per user and the outbox's per-chat cap.
+    pub throttle: Arc<Throttle>,
 }
 
 /// What happened to one update.
@@ -46,6 +49,8 @@ pub enum Outcome {
     Duplicate,
     /// A kind the bot does not act on; recorded so it is not redelivered forever.
     Ignored,
+    /// The user sent more than their rate allows: recorded, not acted on.
+    Throttled,
 }
 
 /// Why an update could not be processed; nothing of it was committed. A
@@ -197,6 +202,11 @@ pub async fn process_update(ctx: &BotContext, update: &Update) -> Result<Outcome
             Outcome::Duplicate
         });
     };
+    if !ctx.admins.contains(&input.from.id)
+        && let Verdict::Throttle { reply } = ctx.throttle.check(input.from.id)
+    {
+        return throttled(ctx, update.update_id, input.chat_id, reply).await;
+    }
     let mut tx = ctx.pool.begin().await?;
     let Some(actor) = record_and_register(&mut tx, ctx, update.update_id, &input).await? else {
         return Ok(Outcome::Duplicate);
@@ -209,12 +219,52 @@ pub async fn process_update(ctx: &BotContext, update: &Update) -> Result<Outcome
         commands::parse_text(&text)
     };
     dispatch(ctx, &mut tx, &actor, parsed, &mut fx).await?;
-    outbox::enqueue(&mut tx, &fx.out).await?;
+    let cap = ctx.throttle.limits.outbox_max_pending_per_chat;
+    let dropped = outbox::enqueue_capped(&mut tx, &fx.out, cap).await?;
     tx.commit().await?;
     for e in &fx.events {
         e.emit(&ctx.metrics);
     }
+    if dropped > 0 {
+        OutboxChatFull {
+            chat_id: input.chat_id,
+            update_id: update.update_id,
+            dropped,
+            cap,
+        }
+        .emit();
+    }
     Ok(Outcome::Processed)
+}
+
+/// A throttled update in one statement: its id recorded as processed and, for the first of a
+/// stretch, the "slow down" reply enqueued. A redelivered one is a duplicate.
+async fn throttled(
+    ctx: &BotContext,
+    update_id: i64,
+    chat_id: i64,
+    reply: bool,
+) -> Result<Outcome, UpdateError> {
+    let msg = outbox::Outgoing::message(chat_id, SLOW_DOWN, None);
+    let fresh: bool = sqlx::query_scalar(
+        "WITH pu AS (INSERT INTO processed_updates (update_id) VALUES ($1) \
+                     ON CONFLICT DO NOTHING RETURNING update_id), \
+              r AS (INSERT INTO outbox (chat_id, method, payload) \
+                    SELECT $2, $3, $4 FROM pu WHERE $5 RETURNING id) \
+         SELECT EXISTS (SELECT 1 FROM pu)",
+    )
+    .bind(update_id)
+    .bind(chat_id)
+    .bind(msg.method)
+    .bind(&msg.payload)
+    .bind(reply)
+    .fetch_one(&ctx.pool)
+    .await?;
+    Ok(if fresh {
+        Outcome::Throttled
+    } else {
+        Outcome::Duplicate
+    })
 }
 
 /// Records `update_id` and registers or refreshes the sender, computing their role, in one

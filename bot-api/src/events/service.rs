@@ -105,6 +105,7 @@ impl UpdateHandled {
             Outcome::Processed => "processed",
             Outcome::Duplicate => "duplicate",
             Outcome::Ignored => "ignored",
+            Outcome::Throttled => "throttled",
         }
     }
 
@@ -251,6 +252,34 @@ impl WebhookInsecureOpen<'_> {
             listen = self.listen,
             "The webhook accepts updates without TELEGRAM_WEBHOOK_SECRET on a non-loopback address \
              (BOT_INSECURE_OPEN_WEBHOOK): anyone who reaches it can post updates as any user"
+        );
+    }
+}
+
+/// `outbox_chat_full`: a chat already had the most pending messages allowed
+/// (`BOT_OUTBOX_MAX_PENDING_PER_CHAT`); replies of an update were dropped.
+#[derive(Debug)]
+pub struct OutboxChatFull {
+    /// The chat of the update.
+    pub chat_id: i64,
+    /// The update whose replies were dropped.
+    pub update_id: i64,
+    /// How many messages were dropped.
+    pub dropped: u64,
+    /// The cap.
+    pub cap: u32,
+}
+
+impl OutboxChatFull {
+    /// Logs the event.
+    pub fn emit(&self) {
+        tracing::warn!(
+            event = "outbox_chat_full",
+            chat_id = self.chat_id,
+            update_id = self.update_id,
+            dropped = self.dropped,
+            cap = self.cap,
+            "Too many messages pending for a chat; replies dropped"
         );
     }
 }

@@ -33,7 +33,7 @@ pub async fn webhook(state: AppState, body: Bytes) -> Result<Response, Rejection
                 }
                 .emit(&state.ctx.metrics);
             }
-            if outcome == Outcome::Processed {
+            if matches!(outcome, Outcome::Processed | Outcome::Throttled) {
                 state.wake_sender.notify_waiters();
             }
             let ack = WebhookAck {

@@ -22,7 +22,7 @@ pub struct ErrorBody<'a> {
 pub struct WebhookAck {
     /// Always true (Telegram ignores the body; tests read `outcome`).
     pub ok: bool,
-    /// `processed`, `duplicate`, `ignored` or `dead_lettered`.
+    /// `processed`, `duplicate`, `ignored`, `throttled` or `dead_lettered`.
     pub outcome: &'static str,
 }
 

@@ -13,9 +13,10 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use bot_api::config::BookingRules;
+use bot_api::config::{BookingRules, FloodLimits};
 use bot_api::metrics::Metrics;
 use bot_api::telegram::types::{CallbackQuery, Chat, Message, Update, User};
+use bot_api::throttle::Throttle;
 use bot_api::updates::BotContext;
 use chrono::{NaiveDate, Utc};
 use serde_json::{Value, json};
@@ -45,13 +46,28 @@ pub fn uid() -> i64 {
     NEXT_UPDATE.fetch_add(1, Ordering::Relaxed)
 }
 
-/// The bot's context on `pool`: `rules`, [`ADMIN`] as the only admin, fresh metrics.
+/// The bot's context on `pool`: `rules`, [`ADMIN`] as the only admin, fresh metrics, and no
+/// flood control (tests talk fast; the flood tests use [`context_with`]).
 pub fn context(pool: &PgPool, rules: BookingRules) -> BotContext {
+    context_with(
+        pool,
+        rules,
+        FloodLimits {
+            user_updates_per_minute: 0,
+            outbox_max_pending_per_chat: 0,
+            ..FloodLimits::default()
+        },
+    )
+}
+
+/// [`context`] with these flood limits.
+pub fn context_with(pool: &PgPool, rules: BookingRules, flood: FloodLimits) -> BotContext {
     BotContext {
         pool: pool.clone(),
         rules,
         admins: Arc::new(HashSet::from([ADMIN])),
         metrics: Arc::new(Metrics::new()),
+        throttle: Arc::new(Throttle::new(flood)),
     }
 }
 

@@ -10,6 +10,7 @@ mod concurrency;
 mod conversation;
 mod dead_letter;
 mod example_env;
+mod flood;
 mod health;
 mod logs;
 mod metrics;

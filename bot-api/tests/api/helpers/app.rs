@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bot_api::config::{BookingRules, Mode};
+use bot_api::config::{BookingRules, FloodLimits, Mode};
 use bot_api::http::WebhookAuth;
 use bot_api::server::{ServerConfig, run};
 use bot_api::telegram::client::BotApi;
@@ -14,7 +14,7 @@ use serde_json::Value;
 use shared::testing::{TestDb, eventually, test_db};
 use tokio::sync::oneshot;
 
-use super::{SECRET, TOKEN, context};
+use super::{SECRET, TOKEN, context_with};
 
 /// How to start an app.
 #[derive(Clone)]
@@ -31,6 +31,8 @@ pub struct AppOptions {
     pub webhook_url: Option<String>,
     /// False mimics `--observability-off`.
     pub observability: bool,
+    /// Flood limits (default: off, tests talk fast).
+    pub flood: FloodLimits,
 }
 
 impl Default for AppOptions {
@@ -42,6 +44,11 @@ impl Default for AppOptions {
             sender: fast_sender(),
             webhook_url: None,
             observability: true,
+            flood: FloodLimits {
+                user_updates_per_minute: 0,
+                outbox_max_pending_per_chat: 0,
+                ..FloodLimits::default()
+            },
         }
     }
 }
@@ -75,7 +82,7 @@ pub async fn spawn_app(opts: AppOptions) -> (TestApp, TestDb) {
 
 /// Starts an app on an existing database.
 pub async fn spawn_app_on(pool: &sqlx::PgPool, opts: AppOptions) -> TestApp {
-    let ctx = context(pool, BookingRules::default());
+    let ctx = context_with(pool, BookingRules::default(), opts.flood);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let telegram = opts
