@@ -15,7 +15,8 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 
 /// Where one database lives, as the client tools need it (no password: see [`Credentials`]).
-#[derive(Debug, Clone)]
+/// Its `Debug` shows where, never the password (sqlx's `PgConnectOptions` would print it).
+#[derive(Clone)]
 pub struct PgTarget {
     /// Host name, address or socket folder.
     pub host: String,
@@ -33,6 +34,19 @@ pub struct PgTarget {
     /// The URL this was parsed from, kept only to mask it in error text (see
     /// [`crate::status::redacted_reason`]); [`PgTarget::with_database`] keeps it unchanged.
     source_url: SecretString,
+}
+
+impl std::fmt::Debug for PgTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgTarget")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("dbname", &self.dbname)
+            .field("sslmode", &self.sslmode)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl PgTarget {
@@ -372,6 +386,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("14") && err.contains("16"), "{err}");
+    }
+
+    #[test]
+    fn debug_never_prints_the_password() {
+        let t = PgTarget::from_url(&"postgres://u:hunter2pw@db:5432/app".into(), "X").unwrap();
+        let shown = format!("{t:?} {:?}", t.with_database("other"));
+        assert!(!shown.contains("hunter2pw"), "{shown}");
+        assert!(
+            shown.contains("db") && shown.contains("[redacted]"),
+            "{shown}"
+        );
     }
 
     #[test]

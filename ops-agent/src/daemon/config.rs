@@ -141,7 +141,20 @@ impl DaemonConfig {
             path: path.display().to_string(),
             source,
         })?;
-        Self::parse(&text)
+        Self::parse(&text).map_err(|e| match e {
+            ConfigError::Parse {
+                line,
+                column,
+                message,
+                ..
+            } => ConfigError::Parse {
+                file: Some(path.display().to_string()),
+                line,
+                column,
+                message,
+            },
+            other => other,
+        })
     }
 
     /// Validates TOML text; the empty text gives every default. `*_env` keys read the process
@@ -152,7 +165,7 @@ impl DaemonConfig {
 
     /// [`Self::parse`] with `env` as the environment `*_env` keys read (tests pass a map).
     pub fn parse_with_env(text: &str, env: EnvLookup<'_>) -> Result<Self, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let raw: RawConfig = toml::from_str(text).map_err(|e| values::parse_error(text, &e))?;
         let (backup, _) = job(Job::Backup, raw.jobs.backup)?;
         let (prune, _) = job(Job::Prune, raw.jobs.prune)?;
         let (verify, _) = job(Job::Verify, raw.jobs.verify)?;

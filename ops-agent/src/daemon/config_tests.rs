@@ -111,3 +111,26 @@ fn the_tool_time_limit_is_optional_and_positive() {
     assert_eq!(c.tool_timeout, Some(Duration::from_secs(3600)));
     assert!(err("tool_timeout_seconds = 0").contains("tool_timeout_seconds"));
 }
+
+#[test]
+fn a_parse_error_names_line_and_column_but_never_quotes_the_source() {
+    let text =
+        "[[receivers]]\nkind = \"webhook\"\nurl = \"http://h/x\"\nbearer_tokn = \"s3cr3t-tok\"\n";
+    let e = err(text);
+    assert!(!e.contains("s3cr3t-tok"), "{e}");
+    assert!(
+        e.contains("line 4, column 1") && e.contains("bearer_tokn"),
+        "{e}"
+    );
+    let e = err("[jobs.probe]\ntimeout_seconds = \"s3cr3t-tok\"\n");
+    assert!(!e.contains("s3cr3t-tok") && e.contains("line 2"), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agent.toml");
+    std::fs::write(&path, text).unwrap();
+    let e = DaemonConfig::load(&path).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!("config file {}: line 4", path.display())),
+        "{e}"
+    );
+    assert!(!e.contains("s3cr3t-tok"), "{e}");
+}

@@ -14,9 +14,19 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// Not TOML, an unknown key or a wrong type (the message names the key and line).
-    #[error("config file: {0}")]
-    Parse(String),
+    /// Not TOML, an unknown key or a wrong type: where, and the parser's message without the
+    /// source text (a misspelt secret key must not print its value).
+    #[error("config file{}: line {line}, column {column}: {message}", file.as_deref().map(|f| format!(" {f}")).unwrap_or_default())]
+    Parse {
+        /// The file, when read from one.
+        file: Option<String>,
+        /// 1-based line of the error.
+        line: usize,
+        /// 1-based column (in characters).
+        column: usize,
+        /// The parser's message, quoted values removed.
+        message: String,
+    },
     /// A value out of range.
     #[error("config key `{key}`: {reason}")]
     Invalid {
@@ -25,6 +35,34 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: String,
     },
+}
+
+/// A TOML parse error as [`ConfigError::Parse`]: line and column from its span in `text`, the
+/// message without any double-quoted value (serde quotes a mistyped value: `invalid type:
+/// string "…"`), and never the source line the `toml` crate's `Display` would quote.
+pub(super) fn parse_error(text: &str, e: &toml::de::Error) -> ConfigError {
+    let start = e.span().map_or(0, |r| r.start).min(text.len());
+    let before = text.get(..start).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    let mut message = String::new();
+    let mut quoted = false;
+    for c in e.message().trim().chars() {
+        if c == '"' {
+            if !quoted {
+                message.push_str("\"…\"");
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            message.push(c);
+        }
+    }
+    ConfigError::Parse {
+        file: None,
+        line,
+        column,
+        message,
+    }
 }
 
 pub(super) fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
