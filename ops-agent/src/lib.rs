@@ -14,12 +14,14 @@
 //!   (drills and real restores, with their checks).
 //! - The daemon: [`daemon`] (config, schedule loop, jobs), [`job`] (the jobs by name),
 //!   [`schedule`] (cron next-fire),
-//!   [`probe`], [`alerting`] (pure rules and state machine, payloads), [`notify`] (receivers),
+//!   [`probe`], [`alerting`] (pure rules and state machine, payloads), [`alert_state`] (the
+//!   firing alerts kept across restarts), [`notify`] (receivers),
 //!   [`metrics`], [`http`] (own `/metrics` and `/health`).
 
 // Every public item carries a `///`; with clippy's `-D warnings` in CI a missing one fails.
 #![warn(missing_docs)]
 
+pub mod alert_state;
 pub mod alerting;
 pub mod backup;
 pub mod cmd;

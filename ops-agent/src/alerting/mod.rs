@@ -88,6 +88,25 @@ impl AlertEngine {
         &self.thresholds
     }
 
+    /// Every firing alert with when its condition started to hold.
+    pub fn firing_since(&self) -> Vec<(AlertName, DateTime<Utc>)> {
+        self.states
+            .iter()
+            .filter_map(|(name, s)| match s {
+                AlertState::Firing { since } => Some((*name, *since)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Marks `firing` as firing since the given times, as a restarted daemon read them back:
+    /// the next evaluation resolves those whose condition no longer holds.
+    pub fn resume(&mut self, firing: impl IntoIterator<Item = (AlertName, DateTime<Utc>)>) {
+        for (name, since) in firing {
+            self.states.insert(name, AlertState::Firing { since });
+        }
+    }
+
     /// Whether `alert` is firing now.
     pub fn is_firing(&self, alert: AlertName) -> bool {
         matches!(self.states.get(&alert), Some(AlertState::Firing { .. }))

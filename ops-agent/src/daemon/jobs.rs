@@ -14,11 +14,15 @@ use tokio::sync::Mutex;
 
 use super::config::DaemonConfig;
 use super::scheduler::{Clock, JobFn};
+use crate::alert_state;
 use crate::alerting::rules::RunSummary;
 use crate::alerting::window::BookingWindow;
 use crate::alerting::{AlertEngine, Evaluation, Observations};
 use crate::events::backup::StatusUnreadable;
-use crate::events::daemon::{AlertFiring, AlertResolved, JobBusy, JobFailed, JobFinished};
+use crate::events::daemon::{
+    AlertFiring, AlertResolved, AlertStateUnreadable, AlertStateWriteFailed, JobBusy, JobFailed,
+    JobFinished,
+};
 use crate::exit::is_busy;
 use crate::job::Job;
 use crate::metrics::AgentMetrics;
@@ -50,7 +54,8 @@ pub struct JobContext {
 }
 
 impl JobContext {
-    /// A context whose alerts start inactive; `started_at` is the reference for "no backup yet".
+    /// A context whose alerts resume from the state file (firing ones stay firing until they
+    /// clear); `started_at` is the reference for "no backup yet".
     pub fn new(
         config: &DaemonConfig,
         database: PgTarget,
@@ -60,6 +65,12 @@ impl JobContext {
         notifier: Notifier,
         started_at: DateTime<Utc>,
     ) -> Self {
+        let mut engine = AlertEngine::new(config.thresholds.clone(), &config.runbook_base_url);
+        match alert_state::read(&store.dir) {
+            Ok(firing) => engine.resume(firing),
+            Err(error) => AlertStateUnreadable { error: &error }.emit(),
+        }
+        metrics.set_firing(|a| engine.is_firing(a));
         Self {
             database,
             store,
@@ -70,7 +81,7 @@ impl JobContext {
             notifier,
             watching_since: started_at,
             alerts: Mutex::new(AlertLoop {
-                engine: AlertEngine::new(config.thresholds.clone(), &config.runbook_base_url),
+                engine,
                 window: BookingWindow::default(),
             }),
         }
@@ -97,6 +108,11 @@ impl JobContext {
             watching_since: self.watching_since,
         };
         let eval = state.engine.evaluate(&obs, now);
+        if (!eval.fired.is_empty() || !eval.resolved.is_empty())
+            && let Err(error) = alert_state::write(backup_dir, &state.engine.firing_since())
+        {
+            AlertStateWriteFailed { error: &error }.emit();
+        }
         for alert in &eval.fired {
             AlertFiring { alert }.emit();
         }

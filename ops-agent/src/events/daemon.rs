@@ -1,5 +1,6 @@
 //! The daemon's events: `service_started`, `service_stopped`, `job_finished`, `job_failed`,
-//! `job_skipped`, `job_busy`, `jobs_aborted`, `alert_firing`, `alert_resolved`.
+//! `job_skipped`, `job_busy`, `jobs_aborted`, `alert_firing`, `alert_resolved`,
+//! `alert_state_write_failed`, `alert_state_unreadable`.
 
 use std::net::SocketAddr;
 
@@ -224,6 +225,44 @@ impl AlertResolved<'_> {
             alertname = self.alert.name.as_str(),
             severity = self.alert.name.severity(),
             "Alert resolved"
+        );
+    }
+}
+
+/// `alert_state_write_failed`: the firing alerts could not be saved; after a restart they
+/// would start inactive.
+#[derive(Debug)]
+pub struct AlertStateWriteFailed<'a> {
+    /// Why.
+    pub error: &'a anyhow::Error,
+}
+
+impl AlertStateWriteFailed<'_> {
+    /// Logs the event with the error's whole chain.
+    pub fn emit(&self) {
+        tracing::error!(
+            event = "alert_state_write_failed",
+            error = format!("{:#}", self.error),
+            "Cannot save the firing alerts"
+        );
+    }
+}
+
+/// `alert_state_unreadable`: the saved firing alerts could not be read; every alert starts
+/// inactive.
+#[derive(Debug)]
+pub struct AlertStateUnreadable<'a> {
+    /// Why.
+    pub error: &'a anyhow::Error,
+}
+
+impl AlertStateUnreadable<'_> {
+    /// Logs the event with the error's whole chain.
+    pub fn emit(&self) {
+        tracing::warn!(
+            event = "alert_state_unreadable",
+            error = format!("{:#}", self.error),
+            "Cannot read the saved firing alerts; starting with none"
         );
     }
 }

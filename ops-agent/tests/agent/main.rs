@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod alert_restart;
 mod alerting;
 mod alertmanager;
 mod backup;
