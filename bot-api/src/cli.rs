@@ -181,6 +181,9 @@ async fn serve(log: LogArgs, args: ServeArgs) -> anyhow::Result<()> {
     cfg.dropped_lines = guard.dropped_counter();
     cfg.webhook_url = args.telegram.webhook_url.clone();
     cfg.insecure_open_webhook = insecure_open;
+    cfg.retention.processed_updates =
+        Duration::from_secs(u64::from(args.retain_processed_updates_days) * 86_400);
+    cfg.retention.outbox = Duration::from_secs(u64::from(args.retain_outbox_days) * 86_400);
     server::run(listener, ctx, cfg, shared::shutdown::signal()).await?;
     drop(guard);
     Ok(())

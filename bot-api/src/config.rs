@@ -57,6 +57,17 @@ pub struct ServeArgs {
     #[arg(long, env = "BOT_MODE", value_enum, default_value = "webhook")]
     pub mode: Mode,
 
+    /// Days a processed update's id is kept (the window in which a redelivery is recognised as
+    /// a duplicate; Telegram gives up retrying after 24 h).
+    #[arg(long, env = "BOT_RETAIN_PROCESSED_UPDATES_DAYS", default_value_t = 7,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub retain_processed_updates_days: u32,
+
+    /// Days a sent or failed outbox message (with its text) is kept.
+    #[arg(long, env = "BOT_RETAIN_OUTBOX_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub retain_outbox_days: u32,
+
     /// Serve the webhook without TELEGRAM_WEBHOOK_SECRET on an address that is not loopback:
     /// anyone who reaches it can post updates as any user. Logs a warning at start and hourly.
     #[arg(long, env = "BOT_INSECURE_OPEN_WEBHOOK", default_value_t = false)]

@@ -21,6 +21,7 @@
 //! - [`slots`] — pure slot arithmetic (hours − blocks − bookings) across DST.
 //! - [`outbox`] — enqueueing replies inside the update's transaction.
 //! - [`reminders`] — the reminder sweep before appointments.
+//! - [`retention`] — the scheduled prune of old update ids and outbox rows.
 //! - [`throttle`] — flood control: a token bucket per user.
 //! - [`events`] — each log event of the contract as a type whose `emit()` also moves its metric.
 //! - [`metrics`] — the Prometheus families of the contract, registered in one place.
@@ -41,6 +42,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod rbac;
 pub mod reminders;
+pub mod retention;
 pub mod schedule;
 pub mod server;
 pub mod slots;

@@ -92,6 +92,8 @@ shared::metric_families! {
             "Telegram updates by outcome", ["outcome"];
         pub updates_dead_lettered: IntCounter = "bot_api_updates_dead_lettered_total",
             "Updates that failed with a permanent error and were stored in dead_letter_updates";
+        pub retention_deleted_rows: IntCounterVec = "bot_api_retention_deleted_rows_total",
+            "Rows deleted by the scheduled retention prune, by table", ["table"];
         pub outbox_pending: IntGauge = "bot_api_outbox_pending",
             "Messages waiting in the outbox";
         pub log_lines_dropped: IntCounter = "bot_api_log_lines_dropped_total",
@@ -130,6 +132,7 @@ impl Metrics {
             schedule_writes,
             rbac_denials,
             telegram_updates,
+            retention_deleted_rows,
             ..
         } = &families;
         for (route, method, statuses) in KNOWN_ANSWERS {
@@ -157,6 +160,9 @@ impl Metrics {
         }
         for o in UPDATE_OUTCOMES {
             telegram_updates.with_label_values(&[*o]);
+        }
+        for t in crate::retention::TABLES {
+            retention_deleted_rows.with_label_values(&[*t]);
         }
         Self { registry, families }
     }

@@ -1,5 +1,5 @@
 //! The seam between `main` and the tests: [`run`] serves HTTP on a given listener and runs
-//! the background tasks (outbox sender, long polling, reminder sweep) until `shutdown`
+//! the background tasks (outbox sender, long polling, reminder sweep, retention prune) until `shutdown`
 //! resolves, then drains in-flight requests and stops the tasks.
 
 use std::future::Future;
@@ -14,6 +14,7 @@ use tokio::sync::{Notify, watch};
 use crate::config::Mode;
 use crate::events::service::{DatabaseUnavailable, ServiceStarted, WebhookInsecureOpen};
 use crate::http::{AppState, WebhookAuth};
+use crate::retention::{self, RetentionConfig};
 use crate::telegram::client::BotApi;
 use crate::telegram::polling::{self, PollConfig};
 use crate::telegram::sender::{self, SenderConfig};
@@ -43,6 +44,8 @@ pub struct ServerConfig {
     /// The webhook is open (no secret) on an address that is not loopback, by
     /// `BOT_INSECURE_OPEN_WEBHOOK`: warned about at start and every [`INSECURE_WARNING_EVERY`].
     pub insecure_open_webhook: bool,
+    /// The scheduled prune of old update ids and outbox rows.
+    pub retention: RetentionConfig,
 }
 
 /// How often an insecure open webhook is warned about again.
@@ -62,6 +65,7 @@ impl ServerConfig {
             dropped_lines: DroppedLines::default(),
             webhook_url: None,
             insecure_open_webhook: false,
+            retention: RetentionConfig::default(),
         }
     }
 }
@@ -116,6 +120,12 @@ pub async fn run(
     if cfg.insecure_open_webhook {
         tasks.spawn(warn_insecure_open(listen.clone(), stop_rx.clone()));
     }
+    tasks.spawn(retention::run(
+        ctx.pool.clone(),
+        cfg.retention.clone(),
+        ctx.metrics.clone(),
+        stop_rx.clone(),
+    ));
     tasks.spawn(sweep_reminders(
         ctx.clone(),
         cfg.reminder_every,

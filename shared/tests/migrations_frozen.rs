@@ -26,6 +26,10 @@ const RELEASED: &[(i64, &str)] = &[
         4,
         "cde4277691fe7e43fae2fc20551cac54c08bc76142f007adefb2210b745a7b6a0e9f73db24aeb522f28f55732f056aa0",
     ),
+    (
+        5,
+        "9e658c0435e9275cd79109fc5ac4fff8e8f14f1fad3b51057e0f8710291dfe83993f596311a3d1fdfb20cc011f8a0118",
+    ),
 ];
 
 fn hex(bytes: &[u8]) -> String {

@@ -283,3 +283,24 @@ impl OutboxChatFull {
         );
     }
 }
+
+/// `retention_pruned`: the scheduled prune deleted rows past their retention.
+#[derive(Debug)]
+pub struct RetentionPruned {
+    /// `processed_updates` or `outbox`.
+    pub table: &'static str,
+    /// Rows deleted in this run.
+    pub deleted_rows: u64,
+}
+
+impl RetentionPruned {
+    /// Logs the event (the metric is moved batch by batch by the prune).
+    pub fn emit(&self) {
+        tracing::info!(
+            event = "retention_pruned",
+            table = self.table,
+            deleted_rows = self.deleted_rows,
+            "Rows past retention deleted"
+        );
+    }
+}
