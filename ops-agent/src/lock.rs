@@ -80,6 +80,15 @@ mod tests {
             .to_string();
         assert!(err.contains("another restore drill"), "{err}");
         drop((first, drill));
-        assert!(FolderLock::acquire(dir.path()).is_ok());
+        // Another test of this binary may fork while we hold the lock; its child keeps a copy
+        // of the descriptor (and so the flock) until it execs, a moment later.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while FolderLock::acquire(dir.path()).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the lock was never let go"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 }
