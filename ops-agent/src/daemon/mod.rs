@@ -22,7 +22,7 @@ use crate::pgtools::PgTarget;
 use crate::store::BackupStore;
 pub use config::DaemonConfig;
 use jobs::JobContext;
-use scheduler::{Clock, ScheduledJob, TokioClock};
+use scheduler::{Clock, ScheduledJob, SystemClock};
 
 /// Everything [`run`] needs.
 #[derive(Debug)]
@@ -48,7 +48,13 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let metrics = Arc::new(AgentMetrics::new().context("registering metrics")?);
-    run_with(setup, metrics, Arc::new(TokioClock::system()), shutdown).await
+    run_with(setup, metrics, wall_clock(), shutdown).await
+}
+
+/// The clock [`run`] uses: the wall clock, read at every call (schedules and staleness follow
+/// the real time, not the start time plus monotonic time).
+pub fn wall_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
 }
 
 /// [`run`] with the metrics and clock given by the caller.
@@ -123,4 +129,21 @@ pub async fn run_with(
     server.await.context("the HTTP server task failed")?;
     ServiceStopped.emit();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_daemons_clock_is_the_wall_clock_not_start_plus_monotonic_time() {
+        let clock = wall_clock();
+        // Monotonic time runs ahead of the wall clock (as it lags behind it across a suspend).
+        tokio::time::advance(std::time::Duration::from_secs(3600)).await;
+        let drift = (clock.now() - chrono::Utc::now()).num_seconds().abs();
+        assert!(
+            drift < 5,
+            "the daemon's clock drifted {drift} s from the wall clock"
+        );
+    }
 }

@@ -2,8 +2,11 @@
 //! fire time that finds the previous run still going is skipped and counted), and never a burst
 //! of missed runs (see [`crate::schedule::decide`]).
 //!
-//! Time comes from a [`Clock`]; [`TokioClock`] derives wall time from tokio's clock, so tests
-//! drive the loop with `tokio::time::pause()` and can make the wall clock jump.
+//! Time comes from a [`Clock`]. The daemon runs on [`SystemClock`], the wall clock read at
+//! every call, so schedules and staleness follow the real time across suspends and clock
+//! steps (the loop never sleeps more than 30 s, so a step is noticed quickly). Tests use
+//! [`TokioClock`], which derives wall time from tokio's clock, to drive the loop with
+//! `tokio::time::pause()` and make the wall clock jump.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,7 +28,18 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
-/// Wall time = a starting instant plus tokio's elapsed time (plus test-only jumps).
+/// The wall clock: `Utc::now()` at every call. What the daemon runs on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// For tests: wall time = a starting instant plus tokio's elapsed time (plus jumps). Not the
+/// daemon's clock: tokio's time is monotonic and stands still while the machine sleeps.
 #[derive(Debug)]
 pub struct TokioClock {
     wall: DateTime<Utc>,
@@ -34,7 +48,7 @@ pub struct TokioClock {
 }
 
 impl TokioClock {
-    /// A clock reading the system time now.
+    /// A clock reading the system time now, then advancing with tokio's time.
     pub fn system() -> Self {
         Self::starting_at(Utc::now())
     }
