@@ -1,5 +1,5 @@
-//! The reminder sweep: enqueue one reminder per confirmed booking whose start is within the
-//! configured lead time, exactly once. Due rows are claimed with `FOR UPDATE SKIP LOCKED`,
+//! The reminder sweep: enqueue one reminder per confirmed booking of an active master whose
+//! start is within the configured lead time, exactly once. Due rows are claimed with `FOR UPDATE SKIP LOCKED`,
 //! marked `reminder_sent_at` and their messages enqueued in the same transaction, so several
 //! processes sweeping at once never remind twice. `serve` calls [`sweep`] every minute.
 
@@ -18,8 +18,9 @@ pub async fn sweep(ctx: &BotContext) -> Result<usize, sqlx::Error> {
     let mut tx = ctx.pool.begin().await?;
     let due: Vec<(i64, DateTime<Utc>, i64, i64, String, String)> = sqlx::query_as(
         "WITH due AS ( \
-           SELECT id FROM bookings WHERE status = 'confirmed' AND reminder_sent_at IS NULL \
+           SELECT id FROM bookings b WHERE status = 'confirmed' AND reminder_sent_at IS NULL \
              AND starts_at > now() AND starts_at <= now() + make_interval(mins => $1) \
+             AND EXISTS (SELECT 1 FROM masters m WHERE m.id = b.master_id AND m.active) \
            ORDER BY starts_at LIMIT $2 FOR UPDATE SKIP LOCKED), \
          upd AS ( \
            UPDATE bookings b SET reminder_sent_at = now() FROM due WHERE b.id = due.id \

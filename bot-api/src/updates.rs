@@ -422,8 +422,8 @@ async fn run(
         Command::AddMaster { telegram_id, name } => {
             masters::add_master(conn, rules, actor, telegram_id, &name, fx).await
         }
-        Command::RemoveMaster { master_id } => {
-            masters::remove_master(conn, actor, master_id, fx).await
+        Command::RemoveMaster { master_id, confirm } => {
+            masters::remove_master(conn, actor, master_id, confirm, fx).await
         }
     }
 }

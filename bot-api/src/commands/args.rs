@@ -103,9 +103,15 @@ pub(super) fn parse_args(name: &'static str, args: &[&str]) -> Result<Command, S
             Ok(Command::AddMaster { telegram_id, name })
         }
         "removemaster" => {
-            arity(1, 1)?;
+            arity(1, 2)?;
+            let confirm = match args.get(1) {
+                None => false,
+                Some(w) if w.eq_ignore_ascii_case("confirm") => true,
+                Some(w) => return Err(format!("\"{w}\" is not \"confirm\".")),
+            };
             Ok(Command::RemoveMaster {
                 master_id: id(args[0], "master id")?,
+                confirm,
             })
         }
         _ => Err("Unknown command.".into()),

@@ -78,8 +78,9 @@ pub enum Command {
     Timezone { tz: Tz },
     /// `/addmaster <telegram_user_id> <name…>`.
     AddMaster { telegram_id: i64, name: String },
-    /// `/removemaster <master_id>`.
-    RemoveMaster { master_id: i64 },
+    /// `/removemaster <master_id> [confirm]`: `confirm` goes ahead when the master has future
+    /// bookings (they are cancelled).
+    RemoveMaster { master_id: i64, confirm: bool },
 }
 
 impl Command {
@@ -153,7 +154,7 @@ pub const USAGE: &[(&str, &str)] = &[
     ("unblock", "/unblock <block_id>"),
     ("timezone", "/timezone <IANA name, e.g. Europe/Berlin>"),
     ("addmaster", "/addmaster <telegram_user_id> <name>"),
-    ("removemaster", "/removemaster <master_id>"),
+    ("removemaster", "/removemaster <master_id> [confirm]"),
 ];
 
 /// The usage line of a command name.

@@ -18,6 +18,7 @@ mod outbox;
 mod outbox_backlog;
 mod polling;
 mod rbac;
+mod remove_master;
 mod retention;
 mod schedule;
 mod startup;
