@@ -17,11 +17,13 @@ fn path() -> String {
 async fn the_example_settings_with_real_passwords_start_an_offline_bot() {
     let (_name, url) = shared::testing::empty_db().await;
     let mut env = example_env_with_real_passwords();
-    // What compose.yaml adds for the service; Serve puts BOT_API_LISTEN on a free port.
+    // What compose.yaml adds for the service: DATABASE_URL, and a listen address on every
+    // interface (as in the container), here on a free port. Without a webhook secret that takes
+    // the example's BOT_INSECURE_OPEN_WEBHOOK=true.
     env.push(("DATABASE_URL".into(), url.clone()));
     env.push(("PATH".into(), path()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let serve = Serve::start(&env);
+    let serve = Serve::start_on("0.0.0.0", &env);
     serve
         .wait_status("/ready", 200, Duration::from_secs(60))
         .await;
