@@ -30,6 +30,10 @@ const RELEASED: &[(i64, &str)] = &[
         5,
         "9e658c0435e9275cd79109fc5ac4fff8e8f14f1fad3b51057e0f8710291dfe83993f596311a3d1fdfb20cc011f8a0118",
     ),
+    (
+        6,
+        "645d16a087af7586031a95fa684797ad2036787afd3b553b53868fc37912298dc4a73eda3a31cf3bc649b4978fe4568c",
+    ),
 ];
 
 fn hex(bytes: &[u8]) -> String {

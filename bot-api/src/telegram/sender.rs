@@ -1,11 +1,15 @@
 //! The outbox sender: drains `outbox` into the Bot API, one row per step.
 //!
-//! A step ([`try_send_next`]) claims the oldest due chat head ([`CLAIM`]) with `FOR UPDATE SKIP LOCKED`, calls
-//! Telegram while holding the row lock, records the result and commits — so several bot-api
-//! processes on one database never send a message twice, and a crash mid-call leaves the row
-//! pending to be sent again after a restart. Rows of one chat go out in order, at most one per
-//! `per_chat_gap` (answers to button presses excepted); the overall limit is checked against
-//! the rows every process sent in the last second, and [`Pacer`] spaces each process's calls. 429 waits `retry_after`; 5xx and timeouts back off exponentially;
+//! A step ([`try_send_next`]) claims the oldest due chat head ([`CLAIM`]) in one statement:
+//! picked with `FOR UPDATE SKIP LOCKED`, the row gets a short lease (`locked_until`,
+//! [`SenderConfig::lease`]) and the statement commits; then Telegram is called with no
+//! transaction open, and the result is recorded (clearing the lease). So several bot-api
+//! processes on one database do not send a message twice while its lease holds, and a crash
+//! mid-call leaves the row pending, claimed again once its lease expired. A chat whose head is
+//! leased waits. Rows of one chat go out in order, at most one per `per_chat_gap` (answers to
+//! button presses excepted); the overall limit is checked against the rows every process sent
+//! in the last second, and [`Pacer`] spaces each process's calls. 429 pauses the whole sender
+//! (every loop of the process) for `retry_after`; 5xx and timeouts back off exponentially;
 //! other 4xx (400, 403 "blocked by the user") give up with the reason in `last_error`.
 
 use std::sync::Arc;
@@ -37,6 +41,9 @@ pub struct SenderConfig {
     pub workers: usize,
     /// How often an idle loop looks for rows enqueued by other processes.
     pub idle_poll: Duration,
+    /// How long a claimed row stays leased to its sender (longer than a Bot API call may
+    /// take); an expired lease is claimed again.
+    pub lease: Duration,
 }
 
 impl Default for SenderConfig {
@@ -49,6 +56,7 @@ impl Default for SenderConfig {
             backoff_max: Duration::from_secs(300),
             workers: 4,
             idle_poll: Duration::from_millis(250),
+            lease: Duration::from_secs(60),
         }
     }
 }
@@ -62,6 +70,8 @@ pub enum SendOutcome {
     Sent { id: i64 },
     /// The row stays pending until `after` from now.
     RetryLater { id: i64, after: Duration },
+    /// Telegram answered 429: the row stays pending and the whole sender pauses for `after`.
+    RateLimited { id: i64, after: Duration },
     /// The row was given up (`status = 'failed'`).
     GaveUp { id: i64 },
 }
@@ -128,24 +138,28 @@ WITH RECURSIVE chats(chat_id) AS (
 ), heads AS (
   SELECT h.id FROM chats c
   CROSS JOIN LATERAL (
-    SELECT p.id, p.chat_id, p.method, p.not_before FROM outbox p
+    SELECT p.id, p.chat_id, p.method, p.not_before, p.locked_until FROM outbox p
     WHERE p.status = 'pending' AND p.chat_id = c.chat_id
     ORDER BY p.id LIMIT 1) h
-  WHERE h.not_before <= now()
+  WHERE h.not_before <= now() AND (h.locked_until IS NULL OR h.locked_until <= now())
     AND (h.method = 'answerCallbackQuery' OR NOT EXISTS (
           SELECT 1 FROM outbox s
           WHERE s.chat_id = h.chat_id AND s.status = 'sent' AND s.method <> 'answerCallbackQuery'
             AND s.sent_at > clock_timestamp() - make_interval(secs => $1)))
-)
-SELECT o.id, o.method, o.payload, o.attempts FROM outbox o
+), claimed AS (
+SELECT o.id FROM outbox o
 WHERE o.id IN (SELECT id FROM heads) AND o.status = 'pending'
+  AND (o.locked_until IS NULL OR o.locked_until <= now())
   AND (o.method = 'answerCallbackQuery'
        OR (SELECT count(*) FROM outbox g
            WHERE g.status = 'sent' AND g.method <> 'answerCallbackQuery'
              AND g.sent_at > clock_timestamp() - interval '1 second') < $2)
 ORDER BY o.not_before, o.id
 LIMIT 1
-FOR UPDATE OF o SKIP LOCKED";
+FOR UPDATE OF o SKIP LOCKED)
+UPDATE outbox u SET locked_until = clock_timestamp() + make_interval(secs => $3)
+FROM claimed WHERE u.id = claimed.id
+RETURNING u.id, u.method, u.payload, u.attempts";
 
 /// One step: claim the next due row, send it, record the result. Database errors are
 /// returned (the row stays pending); Telegram's answers are recorded on the row.
@@ -157,14 +171,15 @@ pub async fn try_send_next(
 ) -> Result<SendOutcome, sqlx::Error> {
     // Pace before claiming, so the overall count the claim checks is fresh when it is sent.
     pacer.wait().await;
-    let mut tx = pool.begin().await?;
+    // The claim is one statement (its own transaction): the row is leased, not locked, while
+    // Telegram is called.
     let row: Option<Row> = sqlx::query_as(CLAIM)
         .bind(cfg.per_chat_gap.as_secs_f64())
         .bind(i64::from(cfg.per_second))
-        .fetch_optional(&mut *tx)
+        .bind(cfg.lease.as_secs_f64())
+        .fetch_optional(pool)
         .await?;
     let Some(row) = row else {
-        tx.commit().await?;
         return Ok(SendOutcome::Empty);
     };
     let attempts = row.attempts.saturating_add(1);
@@ -172,11 +187,11 @@ pub async fn try_send_next(
         Ok(_) => {
             sqlx::query(
                 "UPDATE outbox SET status = 'sent', sent_at = clock_timestamp(), \
-                 attempts = $2, last_error = NULL WHERE id = $1",
+                 attempts = $2, last_error = NULL, locked_until = NULL WHERE id = $1",
             )
             .bind(row.id)
             .bind(attempts)
-            .execute(&mut *tx)
+            .execute(pool)
             .await?;
             SendOutcome::Sent { id: row.id }
         }
@@ -194,14 +209,14 @@ pub async fn try_send_next(
             match retry {
                 Some(after) => {
                     sqlx::query(
-                        "UPDATE outbox SET attempts = $2, last_error = $3, \
+                        "UPDATE outbox SET attempts = $2, last_error = $3, locked_until = NULL, \
                          not_before = clock_timestamp() + make_interval(secs => $4) WHERE id = $1",
                     )
                     .bind(row.id)
                     .bind(attempts)
                     .bind(&reason)
                     .bind(after.as_secs_f64())
-                    .execute(&mut *tx)
+                    .execute(pool)
                     .await?;
                     OutboxRetry {
                         outbox_id: row.id,
@@ -211,17 +226,21 @@ pub async fn try_send_next(
                         reason: &reason,
                     }
                     .emit();
-                    SendOutcome::RetryLater { id: row.id, after }
+                    if matches!(err, ApiError::RetryAfter { .. }) {
+                        SendOutcome::RateLimited { id: row.id, after }
+                    } else {
+                        SendOutcome::RetryLater { id: row.id, after }
+                    }
                 }
                 None => {
                     sqlx::query(
-                        "UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3 \
-                         WHERE id = $1",
+                        "UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3, \
+                         locked_until = NULL WHERE id = $1",
                     )
                     .bind(row.id)
                     .bind(attempts)
                     .bind(&reason)
-                    .execute(&mut *tx)
+                    .execute(pool)
                     .await?;
                     OutboxGaveUp {
                         outbox_id: row.id,
@@ -235,7 +254,6 @@ pub async fn try_send_next(
             }
         }
     };
-    tx.commit().await?;
     Ok(outcome)
 }
 
@@ -257,19 +275,35 @@ pub async fn run(
     shutdown: watch::Receiver<bool>,
 ) {
     let pacer = Arc::new(Pacer::new(cfg.per_second));
+    // Until when every loop waits after a 429 (Telegram's retry_after is for the bot, not the
+    // message).
+    let paused_until = Arc::new(Mutex::new(Instant::now()));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..cfg.workers.max(1) {
-        let (pool, api, cfg, wake, pacer) = (
+        let (pool, api, cfg, wake, pacer, paused_until) = (
             pool.clone(),
             api.clone(),
             cfg.clone(),
             wake.clone(),
             pacer.clone(),
+            paused_until.clone(),
         );
         let mut shutdown = shutdown.clone();
         tasks.spawn(async move {
             while !*shutdown.borrow() {
+                let resume = *paused_until.lock().await;
+                if resume > Instant::now() {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(resume) => {}
+                        _ = shutdown.changed() => continue,
+                    }
+                }
                 let idle = match try_send_next(&pool, &api, &cfg, &pacer).await {
+                    Ok(SendOutcome::RateLimited { after, .. }) => {
+                        let mut until = paused_until.lock().await;
+                        *until = (*until).max(Instant::now() + after);
+                        continue;
+                    }
                     Ok(SendOutcome::Empty) => cfg.idle_poll,
                     Ok(_) => continue,
                     Err(e) => {

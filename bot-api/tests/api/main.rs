@@ -16,6 +16,7 @@ mod logs;
 mod metrics;
 mod outbox;
 mod outbox_backlog;
+mod outbox_lease;
 mod polling;
 mod rbac;
 mod remove_master;

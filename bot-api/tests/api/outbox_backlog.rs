@@ -80,6 +80,7 @@ async fn the_claims_plan_reads_each_chats_head_not_one_chats_backlog() {
     )))
     .bind(cfg.per_chat_gap.as_secs_f64())
     .bind(i64::from(cfg.per_second))
+    .bind(cfg.lease.as_secs_f64())
     .fetch_one(&mut *tx)
     .await
     .unwrap();

@@ -1,0 +1,116 @@
+//! The sender holds no transaction across a Bot API call: a claimed row carries a short lease
+//! (`locked_until`) while Telegram answers, an expired lease is claimed again, and a 429's
+//! `retry_after` pauses the whole sender, not just that message.
+
+use std::time::Duration;
+
+use shared::testing::eventually;
+use shared::testing::telegram::{Answer, StandIn};
+
+use crate::helpers::{AppOptions, TOKEN, outbox_rows, spawn_app, wait_outbox_settled};
+
+fn online(tg: &StandIn) -> AppOptions {
+    AppOptions {
+        telegram: Some(tg.base.clone()),
+        ..AppOptions::default()
+    }
+}
+
+async fn put(pool: &sqlx::PgPool, chat: i64, text: &str) {
+    let mut conn = pool.acquire().await.unwrap();
+    bot_api::outbox::enqueue(
+        &mut conn,
+        &[bot_api::outbox::Outgoing::message(chat, text, None)],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn no_transaction_is_open_while_telegram_answers_and_the_row_is_leased() {
+    let tg = StandIn::start(TOKEN).await;
+    tg.script([Answer::Slow(Duration::from_millis(1500))]);
+    let (app, db) = spawn_app(online(&tg)).await;
+    put(&db.pool, 11, "slow").await;
+    tg.wait_for(Duration::from_secs(5), "the call", |calls| {
+        calls.iter().any(|c| c.method == "sendMessage")
+    })
+    .await;
+    // Telegram is answering (1.5 s): nothing of this database sits in a transaction.
+    let (idle_in_tx, leased): (i64, bool) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND state LIKE 'idle in transaction%'), \
+                (SELECT locked_until > now() FROM outbox WHERE chat_id = 11)",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(idle_in_tx, 0);
+    assert!(leased);
+    wait_outbox_settled(&db.pool, Duration::from_secs(10)).await;
+    let lease: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("SELECT locked_until FROM outbox WHERE chat_id = 11")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(lease, None);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_row_leased_by_a_vanished_sender_is_sent_once_the_lease_expires() {
+    let tg = StandIn::start(TOKEN).await;
+    let (app, db) = spawn_app(AppOptions::default()).await;
+    app.stop().await;
+    put(&db.pool, 12, "orphan").await;
+    // Another process claimed it and died: its lease runs for 2 more seconds.
+    sqlx::query("UPDATE outbox SET locked_until = now() + interval '2 seconds'")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let app = crate::helpers::spawn_app_on(&db.pool, online(&tg)).await;
+    wait_outbox_settled(&db.pool, Duration::from_secs(10)).await;
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    assert_eq!(tg.calls_of("sendMessage").len(), 1);
+    assert_eq!(outbox_rows(&db.pool).await[0].2, "sent");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_429_pauses_the_whole_sender_for_retry_after() {
+    let tg = StandIn::start(TOKEN).await;
+    tg.script([Answer::TooMany(2)]);
+    let (app, db) = spawn_app(online(&tg)).await;
+    put(&db.pool, 13, "first").await;
+    tg.wait_for(Duration::from_secs(5), "the 429", |calls| {
+        calls.iter().any(|c| c.method == "sendMessage")
+    })
+    .await;
+    let limited_at = tg.calls_of("sendMessage")[0].at;
+    // The sender has read the 429 (recorded on the row).
+    let recorded = eventually(
+        || async { outbox_rows(&db.pool).await[0].3 == 1 },
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(recorded);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Another chat's message, free of any limit of its own, waits out the 429 as well.
+    put(&db.pool, 14, "other chat").await;
+    let done = eventually(
+        || async { tg.calls_of("sendMessage").len() >= 3 },
+        Duration::from_secs(10),
+    )
+    .await;
+    assert!(done, "{:?}", tg.calls_of("sendMessage"));
+    for c in &tg.calls_of("sendMessage")[1..] {
+        let after = c.at - limited_at;
+        assert!(
+            after >= Duration::from_millis(1900),
+            "{} sent {after:?} after the 429",
+            c.payload
+        );
+    }
+    app.stop().await;
+}
