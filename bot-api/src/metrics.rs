@@ -34,6 +34,9 @@ pub const FAILURE_REASONS: &[&str] = &[
 ];
 /// `by` of `bot_api_booking_cancellations_total`.
 pub const CANCELLED_BY: &[&str] = &["client", "master", "admin"];
+/// Tables the bot's retention prune deletes from, in prune order (the `table` label of
+/// `bot_api_retention_deleted_rows_total`).
+pub const RETENTION_TABLES: &[&str] = &["processed_updates", "outbox"];
 /// `action` of `bot_api_schedule_writes_total`.
 pub const SCHEDULE_ACTIONS: &[&str] = &[
     "hours_set",
@@ -161,7 +164,7 @@ impl Metrics {
         for o in UPDATE_OUTCOMES {
             telegram_updates.with_label_values(&[*o]);
         }
-        for t in crate::retention::TABLES {
+        for t in RETENTION_TABLES {
             retention_deleted_rows.with_label_values(&[*t]);
         }
         Self { registry, families }

@@ -12,8 +12,8 @@ use tokio::sync::watch;
 use crate::events::service::{DatabaseUnavailable, RetentionPruned};
 use crate::metrics::Metrics;
 
-/// Tables the prune deletes from (the `table` label of `bot_api_retention_deleted_rows_total`).
-pub const TABLES: &[&str] = &["processed_updates", "outbox"];
+// The pruned tables, in prune order: their names are metric label values, owned by metrics.
+use crate::metrics::RETENTION_TABLES as TABLES;
 
 /// What is kept, and how the prune runs.
 #[derive(Debug, Clone)]

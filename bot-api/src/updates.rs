@@ -40,18 +40,8 @@ pub struct BotContext {
     pub throttle: Arc<Throttle>,
 }
 
-/// What happened to one update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Effects and replies committed.
-    Processed,
-    /// This `update_id` was already processed: nothing done.
-    Duplicate,
-    /// A kind the bot does not act on; recorded so it is not redelivered forever.
-    Ignored,
-    /// The user sent more than their rate allows: recorded, not acted on.
-    Throttled,
-}
+/// What happened to one update (defined beside its event, which counts it by outcome).
+pub use crate::events::service::Outcome;
 
 /// Why an update could not be processed; nothing of it was committed. A
 /// [transient](UpdateError::is_transient) one is retried (the webhook answers 503 so Telegram

@@ -45,6 +45,9 @@ impl FolderLock {
     }
 
     fn acquire_named(dir: &Path, name: &str, what: &'static str) -> anyhow::Result<Self> {
+        // Every run that writes to the folder takes a lock first: the one place to say that
+        // the folder is open to others.
+        crate::events::backup::BackupFolderExposed::check(dir);
         crate::private::ensure_dir(dir)?;
         let path = dir.join(name);
         let shown = path.display().to_string();

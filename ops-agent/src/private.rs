@@ -2,8 +2,9 @@
 //! status file and lock is created 0600, whatever the process umask. A dump holds every
 //! customer's data; nobody but the agent's user reads it.
 //!
-//! An existing folder is not changed behind the operator's back: when it is group- or
-//! world-accessible, `backup_folder_exposed` says so (at `backup`, `list`, prune and drills).
+//! An existing folder is not changed behind the operator's back: [`exposed_mode`] tells when it
+//! is group- or world-accessible, and `backup_folder_exposed` says so (at `backup`, `list`,
+//! prune and drills, through the lock). This module only touches files: it logs nothing.
 
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -11,21 +12,15 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::events::backup::BackupFolderExposed;
-
 /// Mode of every folder the agent creates.
 pub const DIR_MODE: u32 = 0o700;
 /// Mode of every file the agent creates.
 pub const FILE_MODE: u32 = 0o600;
 
-/// Creates `dir` (and missing parents) 0700 when missing; warns when an existing `dir` is
-/// group- or world-accessible.
+/// Creates `dir` (and missing parents) 0700 when missing; an existing one is left as it is.
 pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
     match std::fs::metadata(dir) {
-        Ok(meta) => {
-            warn_if_exposed(dir, meta.permissions().mode());
-            Ok(())
-        }
+        Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             std::fs::DirBuilder::new()
                 .recursive(true)
@@ -40,22 +35,11 @@ pub fn ensure_dir(dir: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// Logs `backup_folder_exposed` when `mode` lets the group or others in.
-pub fn warn_if_exposed(dir: &Path, mode: u32) {
-    if mode & 0o077 != 0 {
-        BackupFolderExposed {
-            dir,
-            mode: mode & 0o7777,
-        }
-        .emit();
-    }
-}
-
-/// Warns when the existing folder `dir` is group- or world-accessible; a missing one is fine.
-pub fn check_dir(dir: &Path) {
-    if let Ok(meta) = std::fs::metadata(dir) {
-        warn_if_exposed(dir, meta.permissions().mode());
-    }
+/// The permission bits of the existing folder `dir` when they let the group or others in;
+/// `None` when it is private or missing.
+pub fn exposed_mode(dir: &Path) -> Option<u32> {
+    let mode = std::fs::metadata(dir).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then_some(mode & 0o7777)
 }
 
 /// Opens `path` for writing, created 0600 (truncated if it exists, and then made 0600).

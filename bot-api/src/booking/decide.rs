@@ -66,6 +66,17 @@ pub struct Slot {
     pub end: DateTime<Utc>,
 }
 
+impl Refusal {
+    /// The refusal when the insert found the slot taken after all (the constraint's verdict).
+    /// Here rather than in `refusal.rs`, so the refusals need not know what a slot is.
+    pub fn taken(slot: &Slot) -> Self {
+        Self::Taken {
+            master_id: slot.master_id,
+            when: slot.when(),
+        }
+    }
+}
+
 impl Slot {
     /// `YYYY-MM-DD HH:MM` of the start in the master's zone.
     pub fn when(&self) -> String {

@@ -7,7 +7,6 @@ use std::fmt;
 use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
-use super::decide::Slot;
 use crate::events::booking::FailureReason;
 
 /// Why a booking was refused. [`Refusal::reason`] is the `reason` label of
@@ -64,14 +63,6 @@ impl Refusal {
             Self::Blocked { .. } => FailureReason::Blocked,
             Self::Taken { .. } => FailureReason::Taken,
             Self::LimitReached { .. } => FailureReason::LimitReached,
-        }
-    }
-
-    /// The refusal when the insert found the slot taken after all (the constraint's verdict).
-    pub fn taken(slot: &Slot) -> Self {
-        Self::Taken {
-            master_id: slot.master_id,
-            when: slot.when(),
         }
     }
 }

@@ -3,7 +3,18 @@
 //! its metric together, at the one place where the thing happens.
 
 use crate::metrics::Metrics;
-use crate::updates::Outcome;
+/// What happened to one update (`bot_api_telegram_updates_total{outcome}` counts it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Effects and replies committed.
+    Processed,
+    /// This `update_id` was already processed: nothing done.
+    Duplicate,
+    /// A kind the bot does not act on; recorded so it is not redelivered forever.
+    Ignored,
+    /// The user sent more than their rate allows: recorded, not acted on.
+    Throttled,
+}
 
 /// `service_started`: the service listens and its background tasks run.
 #[derive(Debug)]

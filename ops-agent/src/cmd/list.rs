@@ -18,7 +18,7 @@ pub struct Opts {
 
 /// Runs `ops-agent list`.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    crate::private::check_dir(&opts.backup.backup_dir);
+    crate::events::backup::BackupFolderExposed::check(&opts.backup.backup_dir);
     let entries = crate::manifest::list(&opts.backup.backup_dir)?;
     if opts.json {
         let rows: Vec<_> = entries

@@ -224,6 +224,13 @@ pub struct BackupFolderExposed<'a> {
 }
 
 impl BackupFolderExposed<'_> {
+    /// Logs the event when the existing folder `dir` lets its group or others in.
+    pub fn check(dir: &std::path::Path) {
+        if let Some(mode) = crate::private::exposed_mode(dir) {
+            BackupFolderExposed { dir, mode }.emit();
+        }
+    }
+
     /// Logs the event.
     pub fn emit(&self) {
         tracing::warn!(

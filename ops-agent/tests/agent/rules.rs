@@ -68,7 +68,7 @@ fn promtool_unit_tests_of_the_rules_pass() {
 }
 
 #[test]
-fn the_rules_define_exactly_the_six_alerts_with_severity_and_runbook() {
+fn the_rules_define_exactly_the_seven_alerts_with_severity_and_runbook() {
     let mut names = BTreeSet::new();
     let anchors = runbook_anchors();
     for f in files(&repo().join("alerts"), ".rules.yml") {
