@@ -57,7 +57,7 @@ async fn the_source_reached_through_its_unix_socket_is_refused_as_the_source() {
         .fetch_one(&env.db.pool)
         .await
         .unwrap();
-    assert_eq!(bookings, 505, "the source is untouched");
+    assert_eq!(bookings, 500, "the source is untouched");
 }
 
 #[tokio::test]

@@ -16,35 +16,25 @@ pub struct Env {
     pub bindir: PathBuf,
 }
 
-/// Rows the seed inserts, per table.
+/// Rows the seed inserts, per table, at the sizes [`seeded`] sets.
 pub const SEEDED: [(&str, i64); 4] = [
-    ("users", 200),
+    ("users", 205),
     ("masters", 5),
-    ("bookings", 505),
+    ("bookings", 500),
     ("availability_blocks", 50),
 ];
 
-/// A migrated database with users, masters, bookings (confirmed and cancelled) and blocks.
+/// A migrated database seeded by `scripts/seed.sql` (the one seed of the rehearsal, the bench
+/// and the tests), small: users, masters with working hours, bookings (1 in 10 cancelled) and
+/// blocks.
 pub async fn seeded() -> Env {
     let db = shared::testing::test_db().await;
-    sqlx::raw_sql(
-        "INSERT INTO users (telegram_id, chat_id, first_name) \
-           SELECT g, g, 'user ' || g FROM generate_series(1, 200) g;
-         INSERT INTO masters (user_id, display_name, time_zone) \
-           SELECT id, 'Master ' || id, 'Europe/Berlin' FROM users WHERE telegram_id <= 5;
-         INSERT INTO bookings (master_id, client_id, starts_at, ends_at) \
-           SELECT m.id, u.id, '2026-01-01T09:00Z'::timestamptz + g * interval '1 hour', \
-                  '2026-01-01T10:00Z'::timestamptz + g * interval '1 hour' \
-           FROM masters m, generate_series(1, 100) g \
-           JOIN users u ON u.telegram_id = 10 + g;
-         INSERT INTO bookings (master_id, client_id, starts_at, ends_at, status, cancelled_at, cancelled_by) \
-           SELECT m.id, (SELECT id FROM users WHERE telegram_id = 150), \
-                  '2026-01-01T10:00Z', '2026-01-01T11:00Z', 'cancelled', now(), 'client' FROM masters m;
-         INSERT INTO availability_blocks (master_id, starts_at, ends_at, reason) \
-           SELECT m.id, '2026-02-01T12:00Z'::timestamptz + g * interval '1 day', \
-                  '2026-02-01T13:00Z'::timestamptz + g * interval '1 day', 'break' \
-           FROM masters m, generate_series(1, 10) g;",
-    )
+    let sized = "SET seed.masters = 5; SET seed.slots = 100; SET seed.clients = 200; \
+                 SET seed.updates = 0;\n";
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "{sized}{}",
+        include_str!("../../../../scripts/seed.sql")
+    )))
     .execute(&db.pool)
     .await
     .expect("seeding");
