@@ -176,3 +176,7 @@ pub fn check_time(
 #[cfg(test)]
 #[path = "decide_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "admit_tests.rs"]
+mod admit_tests;

@@ -1,6 +1,7 @@
-//! Unit and property tests of the booking decision: every refusal `decide` and `admit` give,
-//! their order, the rule boundaries, and both Berlin DST days of 2030 (31 March forward,
-//! 27 October back). The refusals' labels and texts are tested in `refusal.rs`.
+//! Unit and property tests of the booking decision: every refusal `decide` gives, their
+//! order, the rule boundaries, and both Berlin DST days of 2030 (31 March forward, 27 October
+//! back), plus the fixtures `admit_tests.rs` shares. The refusals' labels and texts are tested
+//! in `refusal.rs`.
 #![allow(clippy::unwrap_used)]
 
 use super::*;
@@ -64,7 +65,7 @@ fn decide_at(m: Option<&MasterDay>, req: Request, now: DateTime<Utc>) -> Result<
 }
 
 /// Monday 4 March 2030, 10:00 in Berlin (09:00 UTC), decided a week before.
-fn monday_ten() -> Result<Slot, Refusal> {
+pub(super) fn monday_ten() -> Result<Slot, Refusal> {
     let m = nine_to_six();
     decide_at(
         Some(&m),
@@ -73,7 +74,7 @@ fn monday_ten() -> Result<Slot, Refusal> {
     )
 }
 
-fn reason(r: Result<Slot, Refusal>) -> &'static str {
+pub(super) fn reason(r: Result<Slot, Refusal>) -> &'static str {
     r.unwrap_err().reason().as_str()
 }
 
@@ -253,53 +254,6 @@ fn a_start_between_grid_points_is_outside_hours_with_a_pointer_to_the_slots() {
     assert_eq!(
         r.unwrap_err().to_string(),
         "Slots with master #7 are 60 minutes long and start on the grid; see /slots 7 2030-03-04."
-    );
-}
-
-fn occupancy(active_bookings: i64, blocked: bool, taken: bool) -> Occupancy {
-    Occupancy {
-        active_bookings,
-        blocked,
-        taken,
-    }
-}
-
-fn admit_with(o: Occupancy) -> Result<Slot, Refusal> {
-    admit(monday_ten().unwrap(), &o, &BookingRules::default())
-}
-
-#[test]
-fn a_free_slot_below_the_limit_is_admitted_unchanged() {
-    assert_eq!(admit_with(occupancy(4, false, false)), monday_ten());
-}
-
-#[test]
-fn a_blocked_slot_is_refused_before_a_taken_one_and_before_the_limit() {
-    let r = admit_with(occupancy(5, true, true));
-    assert_eq!(reason(r.clone()), "blocked");
-    assert_eq!(
-        r.unwrap_err().to_string(),
-        "Master #7 is not available at 2030-03-04 10:00."
-    );
-}
-
-#[test]
-fn a_taken_slot_is_refused_before_the_limit() {
-    let r = admit_with(occupancy(5, false, true));
-    assert_eq!(r, Err(Refusal::taken(&monday_ten().unwrap())));
-    assert_eq!(
-        r.unwrap_err().to_string(),
-        "2030-03-04 10:00 with master #7 is already taken."
-    );
-}
-
-#[test]
-fn holding_the_maximum_of_upcoming_bookings_reaches_the_limit() {
-    let r = admit_with(occupancy(5, false, false));
-    assert_eq!(reason(r.clone()), "limit_reached");
-    assert_eq!(
-        r.unwrap_err().to_string(),
-        "You already have 5 upcoming bookings, the most one client may hold."
     );
 }
 

@@ -1,20 +1,17 @@
 //! Service-level events: `service_started`, `webhook_rejected`, update outcomes, database
 //! outages and outbox delivery problems. Each type's `emit()` writes the log line and moves
 //! its metric together, at the one place where the thing happens.
+//!
+//! The service's lifecycle events live here; the update events are in `update` and the
+//! outbox delivery events in `outbox`, re-exported so every event keeps its path.
+
+mod outbox;
+mod update;
 
 use crate::metrics::Metrics;
-/// What happened to one update (`bot_api_telegram_updates_total{outcome}` counts it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Effects and replies committed.
-    Processed,
-    /// This `update_id` was already processed: nothing done.
-    Duplicate,
-    /// A kind the bot does not act on; recorded so it is not redelivered forever.
-    Ignored,
-    /// The user sent more than their rate allows: recorded, not acted on.
-    Throttled,
-}
+
+pub use self::outbox::{OutboxChatFull, OutboxGaveUp, OutboxRetry};
+pub use self::update::{Outcome, UpdateDeadLettered, UpdateHandled};
 
 /// `service_started`: the service listens and its background tasks run.
 #[derive(Debug)]
@@ -98,43 +95,6 @@ impl WebhookRejected<'_> {
     }
 }
 
-/// An update handled by the update handler (any transport).
-#[derive(Debug)]
-pub struct UpdateHandled {
-    /// The update's id.
-    pub update_id: i64,
-    /// What happened.
-    pub outcome: Outcome,
-    /// `webhook`, `polling` or `chat`.
-    pub transport: &'static str,
-}
-
-impl UpdateHandled {
-    /// The `outcome` label value.
-    pub fn label(outcome: Outcome) -> &'static str {
-        match outcome {
-            Outcome::Processed => "processed",
-            Outcome::Duplicate => "duplicate",
-            Outcome::Ignored => "ignored",
-            Outcome::Throttled => "throttled",
-        }
-    }
-
-    /// Counts the update and logs it at debug level (per-update info lines would double the
-    /// log volume of the booking events themselves).
-    pub fn emit(&self, metrics: &Metrics) {
-        let outcome = Self::label(self.outcome);
-        metrics.telegram_updates.with_label_values(&[outcome]).inc();
-        tracing::debug!(
-            event = "update_handled",
-            update_id = self.update_id,
-            outcome,
-            transport = self.transport,
-            "Update handled"
-        );
-    }
-}
-
 /// `database_unavailable`: a loop waits for the database.
 #[derive(Debug)]
 pub struct DatabaseUnavailable<'a> {
@@ -159,94 +119,6 @@ impl DatabaseUnavailable<'_> {
     }
 }
 
-/// `outbox_retry`: a message stays pending after a 429, 5xx or timeout.
-#[derive(Debug)]
-pub struct OutboxRetry<'a> {
-    /// Outbox row id.
-    pub outbox_id: i64,
-    /// Bot API method.
-    pub method: &'a str,
-    /// Attempts so far.
-    pub attempts: i32,
-    /// Delay before the next attempt.
-    pub retry_in_ms: u64,
-    /// Telegram's answer or the transport error (URL stripped).
-    pub reason: &'a str,
-}
-
-impl OutboxRetry<'_> {
-    /// Logs the event.
-    pub fn emit(&self) {
-        tracing::warn!(
-            event = "outbox_retry",
-            outbox_id = self.outbox_id,
-            method = self.method,
-            attempts = self.attempts,
-            retry_in_ms = self.retry_in_ms,
-            reason = self.reason,
-            "Telegram call failed; will retry"
-        );
-    }
-}
-
-/// `outbox_gave_up`: a message will never be sent (400, 403, or too many failures).
-#[derive(Debug)]
-pub struct OutboxGaveUp<'a> {
-    /// Outbox row id.
-    pub outbox_id: i64,
-    /// Bot API method.
-    pub method: &'a str,
-    /// Attempts made.
-    pub attempts: i32,
-    /// Why.
-    pub reason: &'a str,
-}
-
-impl OutboxGaveUp<'_> {
-    /// Logs the event.
-    pub fn emit(&self) {
-        tracing::error!(
-            event = "outbox_gave_up",
-            outbox_id = self.outbox_id,
-            method = self.method,
-            attempts = self.attempts,
-            reason = self.reason,
-            "Telegram refused a message; giving up"
-        );
-    }
-}
-
-/// `update_dead_lettered`: an update failed with a permanent error; it is stored in
-/// `dead_letter_updates` and acknowledged, so the updates after it are handled.
-#[derive(Debug)]
-pub struct UpdateDeadLettered<'a> {
-    /// The update's id.
-    pub update_id: i64,
-    /// `webhook` or `polling`.
-    pub transport: &'static str,
-    /// The error with its causes.
-    pub error: &'a str,
-}
-
-impl UpdateDeadLettered<'_> {
-    /// Logs the event (once per update) and counts it in
-    /// `bot_api_updates_dead_lettered_total` and `bot_api_telegram_updates_total{outcome="dead_lettered"}`.
-    pub fn emit(&self, metrics: &Metrics) {
-        metrics.updates_dead_lettered.inc();
-        metrics
-            .telegram_updates
-            .with_label_values(&["dead_lettered"])
-            .inc();
-        tracing::error!(
-            event = "update_dead_lettered",
-            update_id = self.update_id,
-            transport = self.transport,
-            error = self.error,
-            "Update failed with a permanent error; stored in dead_letter_updates and skipped"
-        );
-    }
-}
-
 /// `webhook_insecure_open`: the webhook takes requests without a secret on an address that is
 /// not loopback (`BOT_INSECURE_OPEN_WEBHOOK`); logged at start and every hour.
 #[derive(Debug)]
@@ -263,34 +135,6 @@ impl WebhookInsecureOpen<'_> {
             listen = self.listen,
             "The webhook accepts updates without TELEGRAM_WEBHOOK_SECRET on a non-loopback address \
              (BOT_INSECURE_OPEN_WEBHOOK): anyone who reaches it can post updates as any user"
-        );
-    }
-}
-
-/// `outbox_chat_full`: a chat already had the most pending messages allowed
-/// (`BOT_OUTBOX_MAX_PENDING_PER_CHAT`); replies of an update were dropped.
-#[derive(Debug)]
-pub struct OutboxChatFull {
-    /// The chat of the update.
-    pub chat_id: i64,
-    /// The update whose replies were dropped.
-    pub update_id: i64,
-    /// How many messages were dropped.
-    pub dropped: u64,
-    /// The cap.
-    pub cap: u32,
-}
-
-impl OutboxChatFull {
-    /// Logs the event.
-    pub fn emit(&self) {
-        tracing::warn!(
-            event = "outbox_chat_full",
-            chat_id = self.chat_id,
-            update_id = self.update_id,
-            dropped = self.dropped,
-            cap = self.cap,
-            "Too many messages pending for a chat; replies dropped"
         );
     }
 }

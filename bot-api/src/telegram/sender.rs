@@ -12,17 +12,23 @@
 //! (every loop of the process) for `retry_after`; 5xx and timeouts back off exponentially;
 //! other 4xx (400, 403 "blocked by the user") give up with the reason in `last_error`.
 
+mod claim;
+mod pace;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
 use sqlx::PgPool;
 use tokio::sync::{Mutex, Notify, watch};
 use tokio::time::Instant;
 
+use self::claim::claim;
 use super::client::{ApiError, BotApi};
 use crate::events::service::{OutboxGaveUp, OutboxRetry};
 use crate::metrics::Metrics;
+
+pub use self::claim::CLAIM;
+pub use self::pace::{Pacer, backoff};
 
 /// Tunables of the sender; [`Default`] follows Telegram's published limits.
 #[derive(Debug, Clone)]
@@ -75,92 +81,6 @@ pub enum SendOutcome {
     /// The row was given up (`status = 'failed'`).
     GaveUp { id: i64 },
 }
-
-/// Spaces calls so a process stays under `per_second` overall.
-#[derive(Debug)]
-pub struct Pacer {
-    interval: Duration,
-    next: Mutex<Instant>,
-}
-
-impl Pacer {
-    /// A pacer allowing `per_second` calls per second.
-    pub fn new(per_second: u32) -> Self {
-        Self {
-            interval: Duration::from_secs(1) / per_second.max(1),
-            next: Mutex::new(Instant::now()),
-        }
-    }
-
-    /// Waits for this caller's slot.
-    pub async fn wait(&self) {
-        let slot = {
-            let mut next = self.next.lock().await;
-            let slot = (*next).max(Instant::now());
-            *next = slot + self.interval;
-            slot
-        };
-        tokio::time::sleep_until(slot).await;
-    }
-}
-
-/// Delay before retry number `attempts` (1-based) of a temporary failure.
-pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
-    let exp = u32::try_from(attempts.saturating_sub(1))
-        .unwrap_or(0)
-        .min(20);
-    base.saturating_mul(1u32 << exp).min(max)
-}
-
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    method: String,
-    payload: Value,
-    attempts: i32,
-}
-
-/// The claim of one step (`$1`: the per-chat gap in seconds, `$2`: the overall per-second
-/// limit). Only each chat's head (its oldest pending row) is a candidate, so the order of one
-/// chat's rows holds and a chat's backlog costs one index probe, not a filter over every row:
-/// `chats` walks the distinct chat ids of pending rows as a skip scan of `outbox_chat_pending`
-/// (`(chat_id, id) WHERE status = 'pending'`), one index descent per chat, and `heads` takes
-/// each chat's first row from the same index. The claim's cost grows with the number of chats
-/// with pending rows, never with their backlog.
-pub const CLAIM: &str = "\
-WITH RECURSIVE chats(chat_id) AS (
-    (SELECT chat_id FROM outbox WHERE status = 'pending' ORDER BY chat_id LIMIT 1)
-  UNION ALL
-    SELECT (SELECT p.chat_id FROM outbox p
-            WHERE p.status = 'pending' AND p.chat_id > c.chat_id
-            ORDER BY p.chat_id LIMIT 1)
-    FROM chats c WHERE c.chat_id IS NOT NULL
-), heads AS (
-  SELECT h.id FROM chats c
-  CROSS JOIN LATERAL (
-    SELECT p.id, p.chat_id, p.method, p.not_before, p.locked_until FROM outbox p
-    WHERE p.status = 'pending' AND p.chat_id = c.chat_id
-    ORDER BY p.id LIMIT 1) h
-  WHERE h.not_before <= now() AND (h.locked_until IS NULL OR h.locked_until <= now())
-    AND (h.method = 'answerCallbackQuery' OR NOT EXISTS (
-          SELECT 1 FROM outbox s
-          WHERE s.chat_id = h.chat_id AND s.status = 'sent' AND s.method <> 'answerCallbackQuery'
-            AND s.sent_at > clock_timestamp() - make_interval(secs => $1)))
-), claimed AS (
-SELECT o.id FROM outbox o
-WHERE o.id IN (SELECT id FROM heads) AND o.status = 'pending'
-  AND (o.locked_until IS NULL OR o.locked_until <= now())
-  AND (o.method = 'answerCallbackQuery'
-       OR (SELECT count(*) FROM outbox g
-           WHERE g.status = 'sent' AND g.method <> 'answerCallbackQuery'
-             AND g.sent_at > clock_timestamp() - interval '1 second') < $2)
-ORDER BY o.not_before, o.id
-LIMIT 1
-FOR UPDATE OF o SKIP LOCKED)
-UPDATE outbox u SET locked_until = clock_timestamp() + make_interval(secs => $3)
-FROM claimed WHERE u.id = claimed.id
-RETURNING u.id, u.method, u.payload, u.attempts";
-
 /// One step: claim the next due row, send it, record the result. Database errors are
 /// returned (the row stays pending); Telegram's answers are recorded on the row.
 pub async fn try_send_next(
@@ -173,12 +93,7 @@ pub async fn try_send_next(
     pacer.wait().await;
     // The claim is one statement (its own transaction): the row is leased, not locked, while
     // Telegram is called.
-    let row: Option<Row> = sqlx::query_as(CLAIM)
-        .bind(cfg.per_chat_gap.as_secs_f64())
-        .bind(i64::from(cfg.per_second))
-        .bind(cfg.lease.as_secs_f64())
-        .fetch_optional(pool)
-        .await?;
+    let row = claim(pool, cfg.per_chat_gap, cfg.per_second, cfg.lease).await?;
     let Some(row) = row else {
         return Ok(SendOutcome::Empty);
     };
