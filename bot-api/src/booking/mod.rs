@@ -1,8 +1,8 @@
 //! Where a booking is decided. `/book` locks the master's row (serialising it with schedule
-//! writes), lets [`decide`] judge the request by that row and the clock, reads the database
+//! writes), lets [`decide()`] judge the request by that row and the clock, reads the database
 //! facts about the chosen slot (client's active bookings, blocks, taken) in one combined query,
 //! lets [`decide::admit`] judge those, and inserts. The exclusion constraint stays the safety
-//! net under all of it. `/cancel` ([`cancel`]) checks ownership and the client's cut-off.
+//! net under all of it. `/cancel` ([`cancel()`]) checks ownership and the client's cut-off.
 //! Every refusal is a sentence plus a `booking_failed` event.
 
 pub mod cancel;
