@@ -19,5 +19,7 @@ mod restore;
 mod restore_target;
 mod retention;
 mod rules;
+mod scheduler;
 mod scratch_cleanup;
+mod telegram;
 mod tool_timeout;

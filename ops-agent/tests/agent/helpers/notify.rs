@@ -1,11 +1,14 @@
-//! What the notifier tests hand the notifier: alert instances, evaluations, receivers.
+//! What the notifier tests hand the notifier (alert instances, evaluations, receivers) and how
+//! they wait for what it counted.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ops_agent::alerting::{AlertInstance, AlertName, AlertStatus, Evaluation};
+use ops_agent::metrics::AgentMetrics;
 use ops_agent::notify::{Receiver, ReceiverKind};
+use shared::testing::eventually;
 
 /// `name` in `status`, started 2026-11-27T10:00:00Z, with summary, description and runbook.
 pub fn alert(name: AlertName, status: AlertStatus) -> AlertInstance {
@@ -47,4 +50,20 @@ pub fn receiver(name: &str, kind: ReceiverKind, attempts: u32) -> Receiver {
         backoff: Duration::from_millis(50),
         repeat_interval: Duration::from_secs(3600),
     }
+}
+
+/// Waits until `ops_agent_alert_notifications_total{outcome}` reaches `want`.
+pub async fn wait_metric(metrics: &AgentMetrics, outcome: &str, want: u64) {
+    let count = || {
+        metrics
+            .notifications_total
+            .with_label_values(&[outcome])
+            .get()
+    };
+    let held = eventually(|| async { count() >= want }, Duration::from_secs(10)).await;
+    assert!(
+        held,
+        "ops_agent_alert_notifications_total{{outcome={outcome}}} never reached {want}: {}",
+        count()
+    );
 }

@@ -16,13 +16,19 @@
 //! (the test process, or the script) exits, however it exits (passing, failing, panicking or
 //! killed).
 
-use std::net::TcpListener;
+mod server;
+mod watchdog;
+
+pub use server::server_bindir;
+
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use anyhow::{Context, bail};
+
+use server::{free_port, is_root, reachable_by_others, run, server_command, shell_quote};
+use watchdog::MARKER;
 
 /// A running throwaway cluster.
 #[derive(Debug)]
@@ -46,10 +52,6 @@ const TEST_SETTINGS: [&str; 4] = [
     "full_page_writes=off",
     "max_connections=400",
 ];
-
-/// Marks a folder as a throwaway cluster's, so [`Cluster::stop_folder`] may delete it.
-const MARKER: &str = ".pg-throwaway";
-const WATCHDOG_PID: &str = "watchdog.pid";
 
 impl Cluster {
     /// Initialises and starts a new test cluster in a temporary folder (`fsync=off`); it is
@@ -173,44 +175,7 @@ impl Cluster {
     /// folder. Nothing to do when `root` does not exist; refuses a non-empty folder that no
     /// throwaway cluster made.
     pub fn stop_folder(root: &Path) -> anyhow::Result<()> {
-        if !root.exists() {
-            return Ok(());
-        }
-        let ours = root.join(MARKER).exists()
-            // Folders made by scripts/lib/pg.sh before pg-throwaway existed.
-            || (root.join("pwfile").exists() && root.join("data/PG_VERSION").exists());
-        let empty = std::fs::read_dir(root)
-            .with_context(|| format!("reading {}", root.display()))?
-            .next()
-            .is_none();
-        if !ours && !empty {
-            bail!(
-                "{} is not a throwaway cluster's folder; not removing it",
-                root.display()
-            );
-        }
-        if let Ok(pid) = std::fs::read_to_string(root.join(WATCHDOG_PID)) {
-            let pid = pid.trim();
-            // Only the process group this folder's watchdog leads (a recycled pid is left alone).
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let mine = String::from_utf8_lossy(&cmdline).contains(&*root.to_string_lossy());
-            if mine && !pid.is_empty() {
-                let _ = Command::new("kill")
-                    .args(["-TERM", "--", &format!("-{pid}")])
-                    .stderr(Stdio::null())
-                    .status();
-            }
-        }
-        if root.join("data/postmaster.pid").exists() {
-            let bindir = server_bindir()?;
-            let mut cmd = server_command(&bindir, "pg_ctl", is_root(), root);
-            cmd.arg("-D")
-                .arg(root.join("data"))
-                .args(["-w", "-t", "60", "-m", "fast", "stop"]);
-            // A server that is not running (crashed, already stopped) is not an error here.
-            let _ = run(&mut cmd);
-        }
-        std::fs::remove_dir_all(root).with_context(|| format!("removing {}", root.display()))
+        watchdog::stop_folder(root)
     }
 
     /// URL of database `db` as the superuser (password included).
@@ -252,126 +217,13 @@ impl Cluster {
     /// A detached shell that polls process `watch_pid` and, once it is gone, stops the server
     /// and removes the folder. Its pid is kept in the folder for [`Cluster::stop_folder`].
     fn spawn_watchdog(&self, watch_pid: u32) -> anyhow::Result<()> {
-        let stop = self.server_cmd("pg_ctl");
-        let mut stop_line = String::new();
-        stop_line.push_str(&shell_quote(stop.get_program().to_string_lossy().as_ref()));
-        for a in stop.get_args() {
-            stop_line.push(' ');
-            stop_line.push_str(&shell_quote(&a.to_string_lossy()));
-        }
-        let script = format!(
-            "while kill -0 {watch_pid} 2>/dev/null; do sleep 0.5; done; \
-             {stop_line} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {root}",
-            data = shell_quote(&self.data_dir().to_string_lossy()),
-            root = shell_quote(&self.root.to_string_lossy()),
-        );
-        // Its own process group: a Ctrl-C or a timeout that kills the watched process's group
-        // must not take the watchdog with it, or the cluster would outlive its user.
-        let child = Command::new("sh")
-            .args(["-c", &script])
-            .process_group(0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("spawning the throwaway cluster's watchdog")?;
-        std::fs::write(self.root.join(WATCHDOG_PID), child.id().to_string())?;
-        Ok(())
+        watchdog::spawn(
+            &self.server_cmd("pg_ctl"),
+            &self.data_dir(),
+            &self.root,
+            watch_pid,
+        )
     }
-}
-
-/// `program` from `bindir`, run as `postgres` when `as_postgres`, in `cwd`.
-fn server_command(bindir: &Path, program: &str, as_postgres: bool, cwd: &Path) -> Command {
-    let path = bindir.join(program);
-    let mut cmd = if as_postgres {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(path);
-        c
-    } else {
-        Command::new(path)
-    };
-    cmd.current_dir(cwd).stdin(Stdio::null());
-    cmd
-}
-
-/// Lets the `postgres` user traverse `dir` (o+x) when it cannot yet.
-fn reachable_by_others(dir: &Path) {
-    if let Ok(meta) = std::fs::metadata(dir) {
-        let mode = meta.permissions().mode();
-        if mode & 0o001 == 0 {
-            let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o001));
-        }
-    }
-}
-
-/// The server binaries' folder: `pg_config --bindir` when it holds `initdb`, else the newest
-/// `/usr/lib/postgresql/<major>/bin`.
-pub fn server_bindir() -> anyhow::Result<PathBuf> {
-    if let Ok(out) = Command::new("pg_config").arg("--bindir").output()
-        && out.status.success()
-    {
-        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        if dir.join("initdb").exists() {
-            return Ok(dir);
-        }
-    }
-    let mut best: Option<(u32, PathBuf)> = None;
-    if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
-        for e in entries.flatten() {
-            let bin = e.path().join("bin");
-            let major = e.file_name().to_string_lossy().parse::<u32>().ok();
-            if let Some(major) = major
-                && bin.join("initdb").exists()
-                && best.as_ref().is_none_or(|(m, _)| major > *m)
-            {
-                best = Some((major, bin));
-            }
-        }
-    }
-    match best {
-        Some((_, dir)) => Ok(dir),
-        None => bail!(
-            "no PostgreSQL server binaries found (pg_config --bindir, /usr/lib/postgresql/*/bin); \
-             install the `postgresql` package or set DATABASE_URL"
-        ),
-    }
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
-    Ok(l.local_addr()?.port())
-}
-
-fn run(cmd: &mut Command) -> anyhow::Result<()> {
-    let out = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .with_context(|| format!("running {:?}", cmd.get_program()))?;
-    if !out.status.success() {
-        bail!(
-            "{:?} failed ({}): {}{}",
-            cmd.get_program(),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(())
-}
-
-/// `s` quoted for a POSIX shell.
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 #[cfg(test)]
@@ -384,7 +236,7 @@ mod tests {
         let sql = format!(
             "SET seed.masters = 5; SET seed.slots = 100; SET seed.clients = 200; \
              SET seed.updates = 10;\n{}",
-            include_str!("../../../scripts/seed.sql")
+            include_str!("../../../../scripts/seed.sql")
         );
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
             .execute(&db.pool)

@@ -6,6 +6,13 @@
 //! private (0700) temporary folder that is removed when [`Credentials`] is dropped. Each child's
 //! environment is cleared first, so nothing else of ours (e.g. `DATABASE_URL`) leaks into it.
 
+mod child;
+mod pgpass;
+mod version;
+
+pub use child::{kill_group, read_tail, wait_limited};
+pub use version::{check_tool_not_older, parse_tool_major};
+
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -103,45 +110,6 @@ impl PgTarget {
         self
     }
 
-    /// The password of the password file libpq would read for this target: `PGPASSFILE`, else
-    /// `~/.pgpass`; ignored (as libpq does) unless it is a regular file without group or world
-    /// access. Lines are `host:port:database:user:password`, `*` matches anything, `\` escapes
-    /// `:` and `\`, the first matching line wins; a socket folder matches the host `localhost`.
-    pub fn pgpass_password(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<SecretString> {
-        use std::os::unix::fs::PermissionsExt;
-        let path = match env("PGPASSFILE").filter(|p| !p.is_empty()) {
-            Some(p) => PathBuf::from(p),
-            None => PathBuf::from(env("HOME").filter(|h| !h.is_empty())?).join(".pgpass"),
-        };
-        let meta = std::fs::metadata(&path).ok()?;
-        if !meta.is_file() || meta.permissions().mode() & 0o077 != 0 {
-            return None;
-        }
-        let text = std::fs::read_to_string(&path).ok()?;
-        let host = if self.host.starts_with('/') {
-            "localhost"
-        } else {
-            self.host.as_str()
-        };
-        let port = self.port.to_string();
-        let wanted = [
-            host,
-            port.as_str(),
-            self.dbname.as_str(),
-            self.user.as_str(),
-        ];
-        text.lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(split_pgpass_line)
-            .find(|fields| {
-                fields[..4]
-                    .iter()
-                    .zip(wanted)
-                    .all(|(f, w)| f == "*" || f == w)
-            })
-            .map(|fields| SecretString::from(fields[4].clone()))
-    }
-
     /// The password, for redacting error messages.
     pub fn password(&self) -> Option<&str> {
         self.password.as_ref().map(|p| p.expose_secret())
@@ -151,20 +119,6 @@ impl PgTarget {
     pub fn source_url(&self) -> &SecretString {
         &self.source_url
     }
-}
-
-/// The five fields of one `.pgpass` line, unescaped; `None` for a malformed line.
-fn split_pgpass_line(line: &str) -> Option<[String; 5]> {
-    let mut fields: Vec<String> = vec![String::new()];
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => fields.last_mut()?.push(chars.next().unwrap_or('\\')),
-            ':' if fields.len() < 5 => fields.push(String::new()),
-            c => fields.last_mut()?.push(c),
-        }
-    }
-    fields.try_into().ok()
 }
 
 /// A private folder holding the 0600 password file of one run; removed on drop.
@@ -294,99 +248,9 @@ impl PgTools {
     }
 }
 
-/// Waits for `child` (a client tool started by [`PgTools`]) at most `limit`; past it, kills the
-/// child's whole process group and fails with "<tool> timed out after N s".
-pub async fn wait_limited(
-    child: &mut tokio::process::Child,
-    limit: std::time::Duration,
-    tool: &str,
-) -> anyhow::Result<std::process::ExitStatus> {
-    match tokio::time::timeout(limit, child.wait()).await {
-        Ok(status) => status.with_context(|| format!("waiting for {tool}")),
-        Err(_elapsed) => {
-            kill_group(child);
-            let _ = child.wait().await;
-            bail!("{tool} timed out after {} s", limit.as_secs_f64())
-        }
-    }
-}
-
-/// SIGKILL to the process group `child` leads (see [`PgTools`]), then to the child itself.
-pub fn kill_group(child: &mut tokio::process::Child) {
-    if let Some(pid) = child.id() {
-        let _ = std::process::Command::new("kill")
-            .args(["-KILL", "--", &format!("-{pid}")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-    let _ = child.start_kill();
-}
-
-/// Major version in `pg_dump (PostgreSQL) 15.8 (Debian 15.8-1.pgdg120+1)` → 15.
-pub fn parse_tool_major(text: &str) -> Option<u32> {
-    let after = text.split_once(')').map_or(text, |(_, r)| r).trim_start();
-    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
-
-/// Refuses a dump tool older than the server: it could miss objects or fail mid-dump.
-pub fn check_tool_not_older(
-    tool: &str,
-    tool_major: u32,
-    server_version_num: u32,
-) -> anyhow::Result<()> {
-    let server_major = server_version_num / 10_000;
-    if tool_major < server_major {
-        bail!(
-            "{tool} {tool_major} is older than the PostgreSQL server {server_major}; install the \
-             client tools of version {server_major} or newer and point PG_BIN_DIR at them"
-        );
-    }
-    Ok(())
-}
-
-/// Keeps the last `limit` bytes of a child's stderr, for the failure reason.
-pub async fn read_tail(mut r: impl tokio::io::AsyncRead + Unpin, limit: usize) -> String {
-    use tokio::io::AsyncReadExt;
-    let mut tail = Vec::new();
-    let mut buf = [0u8; 4096];
-    while let Ok(n) = r.read(&mut buf).await {
-        if n == 0 {
-            break;
-        }
-        tail.extend_from_slice(&buf[..n]);
-        if tail.len() > limit {
-            tail.drain(..tail.len() - limit);
-        }
-    }
-    String::from_utf8_lossy(&tail).trim().to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_major_versions_of_tool_banners() {
-        assert_eq!(
-            parse_tool_major("pg_dump (PostgreSQL) 15.8 (Debian 15.8-1)"),
-            Some(15)
-        );
-        assert_eq!(parse_tool_major("pg_restore (PostgreSQL) 9.6.24"), Some(9));
-        assert_eq!(parse_tool_major("garbage"), None);
-    }
-
-    #[test]
-    fn an_older_pg_dump_is_refused_with_both_versions_named() {
-        assert!(check_tool_not_older("pg_dump", 15, 150_008).is_ok());
-        assert!(check_tool_not_older("pg_dump", 16, 150_008).is_ok());
-        let err = check_tool_not_older("pg_dump", 14, 160_002)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("14") && err.contains("16"), "{err}");
-    }
 
     #[test]
     fn debug_never_prints_the_password() {
@@ -397,34 +261,5 @@ mod tests {
             shown.contains("db") && shown.contains("[redacted]"),
             "{shown}"
         );
-    }
-
-    #[test]
-    fn a_password_file_is_read_by_libpq_rules() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("pgpass");
-        std::fs::write(
-            &file,
-            "# comment\nother:5432:*:*:nope\n*:5432:app:u:p\\:w\\\\d\n*:*:*:*:fallback\n",
-        )
-        .unwrap();
-        let path = file.display().to_string();
-        let env = |k: &str| (k == "PGPASSFILE").then(|| path.clone());
-        let t = PgTarget::from_url(&"postgres://u@db:5432/app".into(), "X").unwrap();
-        assert!(!t.has_password());
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(
-            t.pgpass_password(&env).is_none(),
-            "group/world-readable: ignored"
-        );
-        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let pw = t.pgpass_password(&env).unwrap();
-        assert_eq!(pw.expose_secret(), "p:w\\d");
-        let other = t.with_database("x").pgpass_password(&env).unwrap();
-        assert_eq!(other.expose_secret(), "fallback");
-        let t = t.with_password(pw);
-        assert_eq!(t.password(), Some("p:w\\d"));
-        assert!(t.pgpass_password(&|_| None).is_none());
     }
 }
