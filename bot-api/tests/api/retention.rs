@@ -61,20 +61,7 @@ async fn the_prune_deletes_in_batches_only_what_is_past_retention() {
     assert_eq!(prune(&db.pool, &cfg, &metrics).await.unwrap(), [5, 5]);
     assert_eq!(left(&db.pool).await, (vec![6, 7], vec![4, 5]));
     let m = String::from_utf8(shared::metrics::encode(&metrics.registry)).unwrap();
-    assert_eq!(
-        sample(
-            &m,
-            r#"bot_api_retention_deleted_rows_total{table="processed_updates"}"#
-        ),
-        5.0
-    );
-    assert_eq!(
-        sample(
-            &m,
-            r#"bot_api_retention_deleted_rows_total{table="outbox"}"#
-        ),
-        5.0
-    );
+    assert_deleted_rows(&m, 5.0, 5.0);
     // Nothing more to do.
     assert_eq!(prune(&db.pool, &cfg, &metrics).await.unwrap(), [0, 0]);
 }
@@ -91,19 +78,14 @@ async fn serve_prunes_on_its_own() {
     .await;
     assert!(pruned, "{:?}", left(&db.pool).await);
     let m = app.scrape().await;
-    assert_eq!(
-        sample(
-            &m,
-            r#"bot_api_retention_deleted_rows_total{table="processed_updates"}"#
-        ),
-        5.0
-    );
-    assert_eq!(
-        sample(
-            &m,
-            r#"bot_api_retention_deleted_rows_total{table="outbox"}"#
-        ),
-        5.0
-    );
+    assert_deleted_rows(&m, 5.0, 5.0);
     app.stop().await;
+}
+
+/// The scrape `m` counts `updates` deleted `processed_updates` rows and `outbox` outbox rows.
+fn assert_deleted_rows(m: &str, updates: f64, outbox: f64) {
+    for (table, want) in [("processed_updates", updates), ("outbox", outbox)] {
+        let name = format!("bot_api_retention_deleted_rows_total{{table=\"{table}\"}}");
+        assert_eq!(sample(m, &name), want, "{name}");
+    }
 }
