@@ -8,6 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 use shared::config::{DatabaseArgs, LogArgs};
 
+mod http_limits;
+pub use http_limits::HttpLimitsArgs;
+
 /// Telegram booking bot for clients, masters and admins.
 #[derive(Debug, Parser)]
 #[command(name = "bot-api", version, about)]
@@ -48,6 +51,8 @@ pub struct ServeArgs {
     pub telegram: TelegramArgs,
     #[command(flatten)]
     pub bot: BotArgs,
+    #[command(flatten)]
+    pub http: HttpLimitsArgs,
 
     /// Address to listen on for webhook, health, readiness and metrics.
     #[arg(long, env = "BOT_API_LISTEN", default_value = "127.0.0.1:8080")]

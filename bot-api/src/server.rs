@@ -1,6 +1,7 @@
 //! The seam between `main` and the tests: [`run`] serves HTTP on a given listener and runs
 //! the background tasks (outbox sender, long polling, reminder sweep, retention prune) until `shutdown`
-//! resolves, then drains in-flight requests and stops the tasks.
+//! resolves, then drains in-flight requests (within the shutdown grace) and stops the tasks.
+//! HTTP is served by [`shared::http_server`]: header and request time limits, a connection cap.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -46,6 +47,8 @@ pub struct ServerConfig {
     pub insecure_open_webhook: bool,
     /// The scheduled prune of old update ids and outbox rows.
     pub retention: RetentionConfig,
+    /// Time limits on HTTP clients, the connection cap and the shutdown grace.
+    pub http: shared::http_server::Limits,
 }
 
 /// How often an insecure open webhook is warned about again.
@@ -66,6 +69,7 @@ impl ServerConfig {
             webhook_url: None,
             insecure_open_webhook: false,
             retention: RetentionConfig::default(),
+            http: shared::http_server::Limits::default(),
         }
     }
 }
@@ -145,12 +149,10 @@ pub async fn run(
 
     let routes = crate::http::routes(state);
     let mut http_stop = stop_rx.clone();
-    let server = warp::serve(routes)
-        .incoming(listener)
-        .graceful(async move {
+    let server =
+        shared::http_server::serve(listener, warp::service(routes), cfg.http, async move {
             let _ = http_stop.wait_for(|s| *s).await;
-        })
-        .run();
+        });
     let server = tokio::spawn(server);
     shutdown.await;
     tracing::info!(event = "service_stopping", "Shutting down");

@@ -22,6 +22,7 @@ mod rbac;
 mod remove_master;
 mod retention;
 mod schedule;
+mod slow_clients;
 mod startup;
 mod updates;
 mod webhook;
