@@ -6,6 +6,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use shared::http_server::Limits;
 use warp::Filter;
 use warp::http::{Response, StatusCode, header};
 
@@ -54,16 +55,15 @@ fn reply(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Vec<
     resp
 }
 
-/// Serves the routes on `listener` until `shutdown` resolves.
+/// Serves the routes on `listener` with `limits` ([`shared::http_server`]: time limits on
+/// clients, a connection cap) until `shutdown` resolves, then within the shutdown grace.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     metrics: Arc<AgentMetrics>,
     backup_dir: PathBuf,
+    limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    warp::serve(routes(metrics, backup_dir))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    let routes = warp::service(routes(metrics, backup_dir));
+    shared::http_server::serve(listener, routes, limits, shutdown).await;
 }

@@ -1,6 +1,6 @@
-//! The daemon's TOML configuration (`ops-agent run --config`): job schedules, alert thresholds
-//! and receivers. Every key is optional except what a receiver needs; `ops-agent.example.toml`
-//! documents them all. A bad value is refused with the key's dotted path.
+//! The daemon's TOML configuration (`ops-agent run --config`): job schedules, alert thresholds,
+//! receivers and `[http]` limits. Every key is optional except what a receiver needs;
+//! `ops-agent.example.toml` documents them. A bad value is refused with the key's dotted path.
 //!
 //! Durations are seconds (fractions allowed). Secrets (`bearer_token`, `bot_token`) are wrapped
 //! in [`SecretString`] as they are read; `*_env` variants name an environment variable instead.
@@ -53,6 +53,8 @@ pub struct DaemonConfig {
     /// `tool_timeout_seconds`: the time limit of each pg_dump/pg_restore, when the file sets
     /// one (`--tool-timeout-seconds`/`OPS_TOOL_TIMEOUT_SECONDS` win over it).
     pub tool_timeout: Option<Duration>,
+    /// `[http]`: limits on the agent's HTTP clients and the shutdown grace (flags win).
+    pub http: shared::http_server::Limits,
 }
 
 #[derive(Default, Deserialize)]
@@ -67,6 +69,8 @@ struct RawConfig {
     alerts: RawAlerts,
     #[serde(default)]
     receivers: Vec<receivers::RawReceiver>,
+    #[serde(default)]
+    http: http::RawHttp,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -247,6 +251,7 @@ impl DaemonConfig {
             .map(|v| seconds("tool_timeout_seconds", Some(v), Duration::ZERO, false))
             .transpose()?;
         Ok(Self {
+            http: http::limits(raw.http)?,
             tool_timeout,
             backup,
             prune,
@@ -268,6 +273,9 @@ mod values;
 
 #[path = "config_receivers.rs"]
 mod receivers;
+
+#[path = "config_http.rs"]
+mod http;
 
 #[cfg(test)]
 #[path = "config_tests.rs"]

@@ -120,6 +120,7 @@ pub async fn run_with(
         listener,
         metrics.clone(),
         backup_dir,
+        config.http,
         async move {
             let _ = http_stop.wait_for(|s| *s).await;
         },

@@ -21,5 +21,6 @@ mod retention;
 mod rules;
 mod scheduler;
 mod scratch_cleanup;
+mod slow_clients;
 mod telegram;
 mod tool_timeout;

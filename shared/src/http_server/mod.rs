@@ -94,14 +94,14 @@ impl Default for Limits {
     }
 }
 
-/// Refuses a value outside `range`, naming the setting: `"{setting}: 0 is not in 1..=3600"`.
+/// Refuses a value outside `range`: `"0 is not in 1..=3600"`; the caller names the setting.
 /// For settings read outside clap (the agent's TOML file).
-pub fn check_range(setting: &str, value: u64, range: &RangeInclusive<u64>) -> Result<u64, String> {
+pub fn check_range(value: u64, range: &RangeInclusive<u64>) -> Result<u64, String> {
     if range.contains(&value) {
         Ok(value)
     } else {
         Err(format!(
-            "{setting}: {value} is not in {}..={}",
+            "{value} is not in {}..={}",
             range.start(),
             range.end()
         ))

@@ -210,13 +210,14 @@ async fn at_the_deadline_what_is_left_is_dropped() {
 }
 
 #[test]
-fn out_of_range_values_are_refused_naming_the_setting() {
-    assert_eq!(check_range("x", 1, &SECONDS_RANGE), Ok(1));
+fn out_of_range_values_are_refused() {
+    assert_eq!(check_range(1, &SECONDS_RANGE), Ok(1));
+    assert_eq!(check_range(3600, &SECONDS_RANGE), Ok(3600));
     assert_eq!(
-        check_range("http.max_connections", 0, &MAX_CONNECTIONS_RANGE).unwrap_err(),
-        "http.max_connections: 0 is not in 1..=100000"
+        check_range(0, &MAX_CONNECTIONS_RANGE).unwrap_err(),
+        "0 is not in 1..=100000"
     );
-    assert!(check_range("x", 3601, &SECONDS_RANGE).is_err());
+    assert!(check_range(3601, &SECONDS_RANGE).is_err());
 }
 
 #[test]
