@@ -25,6 +25,7 @@
 //! - [`throttle`] — flood control: a token bucket per user.
 //! - [`events`] — each log event of the contract as a type whose `emit()` also moves its metric.
 //! - [`metrics`] — the Prometheus families of the contract, registered in one place.
+//! - [`refusing_users`] — the distinct users refused a booking lately, counted for the alert.
 
 pub mod blocks;
 pub mod booking;
@@ -41,6 +42,7 @@ pub mod masters;
 pub mod metrics;
 pub mod outbox;
 pub mod rbac;
+pub mod refusing_users;
 pub mod reminders;
 pub mod retention;
 pub mod schedule;

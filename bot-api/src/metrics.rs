@@ -7,6 +7,8 @@ use std::ops::Deref;
 
 use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGauge, Registry};
 
+use crate::refusing_users::RefusingUsersGauge;
+
 /// The answers each route is expected to give, pre-set to 0: (route, method, statuses).
 pub const KNOWN_ANSWERS: &[(&str, &str, &[&str])] = &[
     ("webhook", "POST", &["200", "400", "401", "413", "503"]),
@@ -32,6 +34,10 @@ pub const FAILURE_REASONS: &[&str] = &[
     "master_not_found",
     "internal",
 ];
+/// `reason` of `bot_api_booking_system_failures_total`: booking attempts that failed because of
+/// the system, not the request. Kept apart from [`FAILURE_REASONS`] so alerts can tell trouble
+/// from typos by the series' name, without a list of which reasons are which.
+pub const SYSTEM_FAILURE_REASONS: &[&str] = &["database"];
 /// `by` of `bot_api_booking_cancellations_total`.
 pub const CANCELLED_BY: &[&str] = &["client", "master", "admin"];
 /// Tables the bot's retention prune deletes from, in prune order (the `table` label of
@@ -85,6 +91,11 @@ shared::metric_families! {
             "Booking attempts by outcome", ["outcome"];
         pub booking_failures: IntCounterVec = "bot_api_booking_failures_total",
             "Failed booking attempts by reason", ["reason"];
+        pub booking_system_failures: IntCounterVec = "bot_api_booking_system_failures_total",
+            "Booking attempts that failed because of the system (also counted as failures with reason internal), by reason",
+            ["reason"];
+        pub refusing_users: RefusingUsersGauge = "bot_api_booking_refusing_users",
+            "Distinct users refused a booking in the last 10 minutes (counted in memory since the start)";
         pub cancellations: IntCounterVec = "bot_api_booking_cancellations_total",
             "Cancelled bookings by who cancelled", ["by"];
         pub schedule_writes: IntCounterVec = "bot_api_schedule_writes_total",
@@ -131,6 +142,7 @@ impl Metrics {
             http_duration,
             bookings,
             booking_failures,
+            booking_system_failures,
             cancellations,
             schedule_writes,
             rbac_denials,
@@ -149,6 +161,9 @@ impl Metrics {
         }
         for r in FAILURE_REASONS {
             booking_failures.with_label_values(&[*r]);
+        }
+        for r in SYSTEM_FAILURE_REASONS {
+            booking_system_failures.with_label_values(&[*r]);
         }
         for b in CANCELLED_BY {
             cancellations.with_label_values(&[*b]);

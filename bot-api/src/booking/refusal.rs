@@ -121,8 +121,8 @@ impl fmt::Display for Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::booking::CancelledBy;
-    use crate::metrics::{CANCELLED_BY, FAILURE_REASONS};
+    use crate::events::booking::{CancelledBy, SystemFailureReason};
+    use crate::metrics::{CANCELLED_BY, FAILURE_REASONS, SYSTEM_FAILURE_REASONS};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
@@ -190,5 +190,10 @@ mod tests {
         assert_eq!(reasons, FAILURE_REASONS);
         let by: Vec<&str> = CancelledBy::ALL.iter().map(|b| b.as_str()).collect();
         assert_eq!(by, CANCELLED_BY);
+        let system: Vec<&str> = SystemFailureReason::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect();
+        assert_eq!(system, SYSTEM_FAILURE_REASONS);
     }
 }

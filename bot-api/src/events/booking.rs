@@ -1,6 +1,7 @@
 //! Booking and schedule lifecycle events: `booking_created`, `booking_failed`,
 //! `booking_cancelled`, `schedule_updated`. Each logs operational ids only (never message
-//! text) and moves its counter in the same call.
+//! text) and moves its counter in the same call. Also [`BookingSystemFailure`], the one booking
+//! outcome counted without a line of its own (its error is logged where it is handled).
 
 use crate::metrics::Metrics;
 
@@ -26,7 +27,7 @@ pub enum FailureReason {
     InvalidInput,
     /// `master_not_found`.
     MasterNotFound,
-    /// `internal`.
+    /// `internal`: not a refusal but a system failure, counted by [`BookingSystemFailure`].
     Internal,
 }
 
@@ -58,6 +59,26 @@ impl FailureReason {
             Self::InvalidInput => "invalid_input",
             Self::MasterNotFound => "master_not_found",
             Self::Internal => "internal",
+        }
+    }
+}
+
+/// The `reason` label of `bot_api_booking_system_failures_total`; the spellings are those of
+/// [`crate::metrics::SYSTEM_FAILURE_REASONS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SystemFailureReason {
+    /// `database`: a database error while the booking was decided or written.
+    Database,
+}
+
+impl SystemFailureReason {
+    /// Every reason, in the order of [`crate::metrics::SYSTEM_FAILURE_REASONS`].
+    pub const ALL: [Self; 1] = [Self::Database];
+
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Database => "database",
         }
     }
 }
@@ -125,7 +146,8 @@ pub struct BookingFailed {
 }
 
 impl BookingFailed {
-    /// Logs and counts `bookings_total{outcome="failure"}` and `booking_failures_total{reason}`.
+    /// Logs and counts `bookings_total{outcome="failure"}` and `booking_failures_total{reason}`,
+    /// and notes the client among the users refused lately (`booking_refusing_users`).
     pub fn emit(&self, metrics: &Metrics) {
         tracing::info!(
             event = "booking_failed",
@@ -137,6 +159,35 @@ impl BookingFailed {
         metrics.bookings.with_label_values(&["failure"]).inc();
         metrics
             .booking_failures
+            .with_label_values(&[self.reason.as_str()])
+            .inc();
+        metrics.refusing_users.record(self.client_telegram_id);
+    }
+}
+
+/// A booking attempt failed because of the system, not the request: `/book` returned a
+/// database error, so its update rolls back (and is retried or dead-lettered). Counted when the
+/// error comes back, not after a commit that will not happen, because these are the failures
+/// BookingFailureSpike is about. No log line: the error itself is logged once where the
+/// transport handles it (`webhook_rejected`, `database_unavailable` or `update_dead_lettered`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingSystemFailure {
+    /// Why.
+    pub reason: SystemFailureReason,
+}
+
+impl BookingSystemFailure {
+    /// Counts `bookings_total{outcome="failure"}`, `booking_failures_total{reason="internal"}`
+    /// (so failures by reason still add up to failed attempts) and
+    /// `booking_system_failures_total{reason}`. The client is not a refused user.
+    pub fn emit(&self, metrics: &Metrics) {
+        metrics.bookings.with_label_values(&["failure"]).inc();
+        metrics
+            .booking_failures
+            .with_label_values(&[FailureReason::Internal.as_str()])
+            .inc();
+        metrics
+            .booking_system_failures
             .with_label_values(&[self.reason.as_str()])
             .inc();
     }

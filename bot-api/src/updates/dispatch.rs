@@ -7,7 +7,9 @@ use super::context::BotContext;
 use crate::commands::{Command, Parsed};
 use crate::effects::{Effects, Event};
 use crate::events::access::RbacDeny;
-use crate::events::booking::{BookingFailed, FailureReason};
+use crate::events::booking::{
+    BookingFailed, BookingSystemFailure, FailureReason, SystemFailureReason,
+};
 use crate::rbac::{self, Actor};
 use crate::{blocks, booking, browse, masters, schedule};
 
@@ -95,7 +97,19 @@ async fn run(
             date,
             time,
             later,
-        } => booking::book(conn, rules, actor, master_id, date, (time, later), fx).await,
+        } => {
+            let booked =
+                booking::book(conn, rules, actor, master_id, date, (time, later), fx).await;
+            if booked.is_err() {
+                // The update rolls back and emits none of its events, but a booking that a
+                // database error broke is what BookingFailureSpike watches for: count it now.
+                BookingSystemFailure {
+                    reason: SystemFailureReason::Database,
+                }
+                .emit(&ctx.metrics);
+            }
+            booked
+        }
         Command::My => browse::my(conn, actor, fx).await,
         Command::Cancel { booking_id } => booking::cancel(conn, rules, actor, booking_id, fx).await,
         Command::Agenda { date } => browse::agenda(conn, actor, date, fx).await,

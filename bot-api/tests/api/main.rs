@@ -5,6 +5,7 @@
 mod helpers;
 
 mod booking;
+mod booking_failures;
 mod chat;
 mod concurrency;
 mod conversation;
