@@ -52,7 +52,7 @@ pub struct TargetResult {
 pub struct ProbeReport {
     /// Health, ready and metrics, in that order.
     pub results: Vec<TargetResult>,
-    /// `bot_api_bookings_total` by outcome, when the scrape succeeded.
+    /// The booking counters and refused users of `/metrics`, when the scrape succeeded.
     pub bookings: Option<BookingCounters>,
 }
 
@@ -177,7 +177,8 @@ async fn scrape(
     (result, bookings)
 }
 
-/// Sums `bot_api_bookings_total` by `outcome`, and `bot_api_updates_dead_lettered_total`, from a
+/// Sums `bot_api_bookings_total` by `outcome`, `bot_api_booking_system_failures_total`,
+/// `bot_api_updates_dead_lettered_total` and the gauge `bot_api_booking_refusing_users` from a
 /// text-format scrape; absent series count 0.
 pub fn parse_bookings(body: &str) -> std::io::Result<BookingCounters> {
     let scrape = prometheus_parse::Scrape::parse(body.lines().map(|l| Ok(l.to_owned())))?;
@@ -193,6 +194,8 @@ pub fn parse_bookings(body: &str) -> std::io::Result<BookingCounters> {
             ("bot_api_bookings_total", Some("success")) => counters.success += value,
             ("bot_api_bookings_total", Some("failure")) => counters.failure += value,
             ("bot_api_updates_dead_lettered_total", _) => counters.dead_lettered += value,
+            ("bot_api_booking_system_failures_total", _) => counters.system_failure += value,
+            ("bot_api_booking_refusing_users", _) => counters.refusing_users += value,
             _ => {}
         }
     }
@@ -211,6 +214,10 @@ mod tests {
                     bot_api_bookings_total{outcome=\"failure\"} 3\n\
                     # TYPE bot_api_updates_dead_lettered_total counter\n\
                     bot_api_updates_dead_lettered_total 2\n\
+                    # TYPE bot_api_booking_system_failures_total counter\n\
+                    bot_api_booking_system_failures_total{reason=\"database\"} 1\n\
+                    # TYPE bot_api_booking_refusing_users gauge\n\
+                    bot_api_booking_refusing_users 4\n\
                     # TYPE bot_api_healthy gauge\nbot_api_healthy 1\n";
         let b = parse_bookings(body).unwrap();
         assert_eq!(
@@ -218,7 +225,9 @@ mod tests {
             BookingCounters {
                 success: 12.0,
                 failure: 3.0,
-                dead_lettered: 2.0
+                system_failure: 1.0,
+                dead_lettered: 2.0,
+                refusing_users: 4.0,
             }
         );
         assert_eq!(parse_bookings("").unwrap(), BookingCounters::default());

@@ -175,15 +175,28 @@ impl AlertEngine {
                 "GET /ready of the bot-api has failed for at least {} s; the database is probably unreachable.",
                 th.bot_api_not_ready_for.as_secs()
             ),
-            AlertName::BookingFailureSpike => format!(
-                "{} of {} bookings failed in the last {} s ({:.0} %; threshold {:.0} % with at least {} failures).",
-                obs.bookings.failure,
-                obs.bookings.failure + obs.bookings.success,
-                th.failure_window.as_secs(),
-                obs.bookings.failure_ratio() * 100.0,
-                th.failure_ratio * 100.0,
-                th.failure_min_count
-            ),
+            AlertName::BookingFailureSpike => {
+                let b = &obs.bookings;
+                let why = match rules::booking_spike(b, th) {
+                    Some(rules::Spike::System) => "System failures. ",
+                    Some(rules::Spike::Refusals) => "Refusals to several users. ",
+                    None => "",
+                };
+                format!(
+                    "{why}{} of {} bookings failed in the last {} s ({:.0} %): {} system failures (database errors) and {} refusals; {} distinct users refused in the bot-api's last 10 min. Fires above {:.0} % with at least {} system failures, or {} refusals to at least {} users.",
+                    b.failure,
+                    b.attempts(),
+                    th.failure_window.as_secs(),
+                    b.failure_ratio() * 100.0,
+                    b.system_failure,
+                    b.refusals(),
+                    b.refusing_users,
+                    th.failure_ratio * 100.0,
+                    th.failure_min_count,
+                    th.failure_min_count,
+                    rules::MIN_REFUSING_USERS
+                )
+            }
             AlertName::BackupStale => format!(
                 "The last successful backup was {} (threshold {} h).",
                 age(obs.backup.and_then(|b| b.last_success_at)),

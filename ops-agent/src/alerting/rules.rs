@@ -14,7 +14,7 @@ pub enum AlertName {
     BotApiDown,
     /// The bot-api's `/ready` probe fails.
     BotApiNotReady,
-    /// Too large a share of bookings fails.
+    /// Too large a share of bookings fails because of the system, or is refused to several users.
     BookingFailureSpike,
     /// No successful backup for too long.
     BackupStale,
@@ -78,6 +78,11 @@ impl AlertName {
     }
 }
 
+/// Refusals make BookingFailureSpike hold only when at least this many distinct users were
+/// refused (`bot_api_booking_refusing_users`), so one client's typos never do; as in
+/// `alerts/bot-api.rules.yml`.
+pub const MIN_REFUSING_USERS: f64 = 3.0;
+
 /// Alert thresholds (the `[alerts]` table of the config file).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thresholds {
@@ -89,9 +94,11 @@ pub struct Thresholds {
     pub failure_spike_for: Duration,
     /// The look-back window of the failure ratio.
     pub failure_window: Duration,
-    /// Failure share above which the spike condition holds (0.2 = 20 %).
+    /// Share of booking attempts above which system failures, or refusals, make the spike
+    /// condition hold (0.2 = 20 %).
     pub failure_ratio: f64,
-    /// Minimum number of failures in the window; below it, low traffic never alerts.
+    /// Minimum number of system failures, or of refusals, in the window; below it, low traffic
+    /// never alerts.
     pub failure_min_count: f64,
     /// Age of the last successful backup that makes `BackupStale` fire.
     pub backup_max_age: Duration,
@@ -123,6 +130,28 @@ impl Thresholds {
             AlertName::BookingFailureSpike => self.failure_spike_for,
             _ => Duration::ZERO,
         }
+    }
+}
+
+/// Why BookingFailureSpike holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spike {
+    /// System failures (database errors) above the ratio, with volume.
+    System,
+    /// Refusals above the ratio, with volume, to at least [`MIN_REFUSING_USERS`] users.
+    Refusals,
+}
+
+/// Whether the bookings of the window make BookingFailureSpike hold, and why. System failures
+/// are trouble whoever sent them; refusals only when several users get them.
+pub fn booking_spike(b: &WindowCounts, th: &Thresholds) -> Option<Spike> {
+    let high = |n: f64| n >= th.failure_min_count && b.share(n) > th.failure_ratio;
+    if high(b.system_failure) {
+        Some(Spike::System)
+    } else if high(b.refusals()) && b.refusing_users >= MIN_REFUSING_USERS {
+        Some(Spike::Refusals)
+    } else {
+        None
     }
 }
 
@@ -173,10 +202,7 @@ pub fn condition(
     match alert {
         AlertName::BotApiDown => !obs.health_ok,
         AlertName::BotApiNotReady => !obs.ready_ok,
-        AlertName::BookingFailureSpike => {
-            obs.bookings.failure >= th.failure_min_count
-                && obs.bookings.failure_ratio() > th.failure_ratio
-        }
+        AlertName::BookingFailureSpike => booking_spike(&obs.bookings, th).is_some(),
         AlertName::BackupStale => stale(obs.backup, th.backup_max_age),
         AlertName::BackupFailed => obs.backup.is_some_and(|b| !b.last_ok),
         AlertName::RestoreVerifyFailed => {

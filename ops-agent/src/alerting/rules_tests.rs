@@ -45,27 +45,59 @@ fn failing_probes_hold_down_and_not_ready() {
     );
 }
 
+/// `success` successes, `system` system failures and `refused` refusals, with `users` distinct
+/// refused users.
+fn bookings(success: f64, system: f64, refused: f64, users: f64) -> WindowCounts {
+    WindowCounts {
+        success,
+        failure: system + refused,
+        system_failure: system,
+        refusing_users: users,
+        ..WindowCounts::default()
+    }
+}
+
+fn spike(b: WindowCounts) -> Option<Spike> {
+    booking_spike(&b, &Thresholds::default())
+}
+
 #[test]
-fn failure_spike_needs_both_the_ratio_and_the_minimum_volume() {
+fn system_failures_spike_with_the_ratio_and_the_minimum_volume_whoever_sent_them() {
     let mut o = healthy();
-    o.bookings = WindowCounts {
-        success: 10.0,
-        failure: 5.0,
-        ..WindowCounts::default()
-    }; // 33 %, 5 failures
+    o.bookings = bookings(10.0, 5.0, 0.0, 0.0); // 33 %, 5 failures, nobody refused
     assert_eq!(holding(&o, 60), [AlertName::BookingFailureSpike]);
-    o.bookings = WindowCounts {
-        success: 2.0,
-        failure: 4.0,
-        ..WindowCounts::default()
-    }; // 66 %, only 4 failures
+    assert_eq!(spike(o.bookings), Some(Spike::System));
+    // 66 %, only 4 failures.
+    assert_eq!(spike(bookings(2.0, 4.0, 0.0, 0.0)), None);
+    // Exactly 20 %: not above.
+    assert_eq!(spike(bookings(20.0, 5.0, 0.0, 0.0)), None);
+    // Refusals do not make up for missing system failures: 4 + 4 is no system spike, and the
+    // refusals came from one user.
+    assert_eq!(spike(bookings(2.0, 4.0, 4.0, 1.0)), None);
+}
+
+#[test]
+fn one_clients_many_refusals_never_spike() {
+    let mut o = healthy();
+    // Five malformed or refused /book from one client: 100 % of the attempts.
+    o.bookings = bookings(0.0, 0.0, 5.0, 1.0);
     assert!(holding(&o, 60).is_empty());
-    o.bookings = WindowCounts {
-        success: 20.0,
-        failure: 5.0,
-        ..WindowCounts::default()
-    }; // exactly 20 %: not above
+    // Two users are still not a wave, whatever the volume.
+    o.bookings = bookings(0.0, 0.0, 50.0, 2.0);
     assert!(holding(&o, 60).is_empty());
+}
+
+#[test]
+fn refusals_spread_across_several_users_spike_with_the_ratio_and_the_minimum_volume() {
+    let mut o = healthy();
+    o.bookings = bookings(10.0, 0.0, 5.0, 3.0);
+    assert_eq!(holding(&o, 60), [AlertName::BookingFailureSpike]);
+    assert_eq!(spike(o.bookings), Some(Spike::Refusals));
+    // Several users but low volume, or a low share: no.
+    assert_eq!(spike(bookings(1.0, 0.0, 4.0, 4.0)), None);
+    assert_eq!(spike(bookings(100.0, 0.0, 10.0, 10.0)), None);
+    // System failures are not refusals: 5 failures with 1 system failure are 4 refusals.
+    assert_eq!(spike(bookings(5.0, 1.0, 4.0, 3.0)), None);
 }
 
 #[test]

@@ -134,8 +134,16 @@ async fn bot_api_not_ready_fires_while_ready_answers_503() {
     daemon.stop().await;
 }
 
+/// Adds `n` failed bookings to the stand-in's counters, `system` of them system failures.
+fn fail(api: &FakeBotApi, n: u64, system: bool) {
+    api.failure.fetch_add(n, Ordering::SeqCst);
+    if system {
+        api.system.fetch_add(n, Ordering::SeqCst);
+    }
+}
+
 #[tokio::test(start_paused = true)]
-async fn a_failure_spike_fires_and_the_same_ratio_under_the_minimum_volume_does_not() {
+async fn a_system_failure_spike_fires_and_the_same_ratio_under_the_minimum_volume_does_not() {
     // Low volume first: 4 failures of 5 (80 %) but under the minimum of 5 failures.
     let api = FakeBotApi::start_new().await;
     api.success.store(100, Ordering::SeqCst);
@@ -146,15 +154,16 @@ async fn a_failure_spike_fires_and_the_same_ratio_under_the_minimum_volume_does_
     // The window has its first sample.
     daemon.evaluations(2).await;
     api.success.fetch_add(1, Ordering::SeqCst);
-    api.failure.fetch_add(4, Ordering::SeqCst);
+    fail(&api, 4, true);
     // Evaluations that saw the new counters (the spike's `for` is zero).
     daemon.evaluations(2).await;
     assert!(!daemon.firing("BookingFailureSpike"));
     assert!(hook.bodies().is_empty(), "{:#?}", hook.bodies());
 
-    // Same ratio, more volume: 8 failures of 10 in the window (plus the 4 above): fires.
+    // Same ratio, more volume: 8 failures of 10 in the window (plus the 4 above): fires, with
+    // nobody refused at all.
     api.success.fetch_add(1, Ordering::SeqCst);
-    api.failure.fetch_add(4, Ordering::SeqCst);
+    fail(&api, 4, true);
     let b = hook
         .wait_for(
             "BookingFailureSpike",
@@ -163,13 +172,51 @@ async fn a_failure_spike_fires_and_the_same_ratio_under_the_minimum_volume_does_
         )
         .await;
     assert_eq!(b["alerts"][0]["labels"]["severity"], "warning");
+    let description = b["alerts"][0]["annotations"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(description.starts_with("System failures. 8 of 10"), "{b:#}");
+    assert!(description.contains("8 system failures"), "{b:#}");
+    daemon.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_clients_refusals_do_not_fire_but_the_same_refusals_from_three_users_do() {
+    let api = FakeBotApi::start_new().await;
+    api.success.store(100, Ordering::SeqCst);
+    api.failure.store(10, Ordering::SeqCst);
+    let hook = FakeReceiver::start().await;
+    let daemon = TestDaemon::start(&config(&hook, ""), &api.url()).await;
+    daemon.evaluations(2).await;
+    // One client sends eight bad /book: 8 of 9 attempts refused, all to one user.
+    api.success.fetch_add(1, Ordering::SeqCst);
+    fail(&api, 8, false);
+    api.refusing_users.store(1, Ordering::SeqCst);
+    daemon.evaluations(3).await;
+    assert!(!daemon.firing("BookingFailureSpike"));
     assert!(
-        b["alerts"][0]["annotations"]["description"]
-            .as_str()
-            .unwrap()
-            .contains("8 of 10"),
+        hook.about("BookingFailureSpike").is_empty(),
+        "{:#?}",
+        hook.bodies()
+    );
+
+    // Two more users are refused too: a wave, not typos.
+    api.refusing_users.store(3, Ordering::SeqCst);
+    let b = hook
+        .wait_for(
+            "BookingFailureSpike",
+            Duration::from_secs(10),
+            is("BookingFailureSpike", "firing"),
+        )
+        .await;
+    let description = b["alerts"][0]["annotations"]["description"]
+        .as_str()
+        .unwrap();
+    assert!(
+        description.starts_with("Refusals to several users. 8 of 9"),
         "{b:#}"
     );
+    assert!(description.contains("3 distinct users"), "{b:#}");
     daemon.stop().await;
 }
 
@@ -178,12 +225,14 @@ async fn a_bot_api_restart_resetting_its_counters_is_not_a_spike() {
     let api = FakeBotApi::start_new().await;
     api.success.store(1000, Ordering::SeqCst);
     api.failure.store(500, Ordering::SeqCst);
+    api.system.store(300, Ordering::SeqCst);
     let hook = FakeReceiver::start().await;
     let daemon = TestDaemon::start(&config(&hook, ""), &api.url()).await;
     daemon.evaluations(2).await;
     // Counters restart from zero with a healthy mix.
     api.success.store(20, Ordering::SeqCst);
     api.failure.store(1, Ordering::SeqCst);
+    api.system.store(1, Ordering::SeqCst);
     // Evaluations that saw the reset, and one more after it.
     daemon.evaluations(3).await;
     assert!(!daemon.firing("BookingFailureSpike"));

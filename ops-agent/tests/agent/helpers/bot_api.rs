@@ -11,12 +11,15 @@ use warp::Filter;
 use warp::http::StatusCode;
 
 /// A bot-api stand-in: `/health`, `/ready` (status settable) and `/metrics` with settable
-/// booking counters; `stop()` closes the port, `start()` opens it again on the same address.
+/// booking counters (`failure` includes `system`, as in the bot-api) and refused users;
+/// `stop()` closes the port, `start()` opens it again on the same address.
 pub struct FakeBotApi {
     pub addr: SocketAddr,
     pub ready_status: Arc<AtomicU16>,
     pub success: Arc<AtomicU64>,
     pub failure: Arc<AtomicU64>,
+    pub system: Arc<AtomicU64>,
+    pub refusing_users: Arc<AtomicU64>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -27,6 +30,8 @@ impl FakeBotApi {
             ready_status: Arc::new(AtomicU16::new(200)),
             success: Arc::new(AtomicU64::new(0)),
             failure: Arc::new(AtomicU64::new(0)),
+            system: Arc::new(AtomicU64::new(0)),
+            refusing_users: Arc::new(AtomicU64::new(0)),
             stop: None,
         };
         me.start().await;
@@ -61,6 +66,7 @@ impl FakeBotApi {
             self.success.clone(),
             self.failure.clone(),
         );
+        let (sys, users) = (self.system.clone(), self.refusing_users.clone());
         let health = warp::path!("health").map(|| "ok");
         let ready = warp::path!("ready").map(move || {
             let code = StatusCode::from_u16(ready.load(Ordering::SeqCst)).unwrap();
@@ -69,9 +75,14 @@ impl FakeBotApi {
         let metrics = warp::path!("metrics").map(move || {
             format!(
                 "# HELP bot_api_bookings_total Bookings by outcome.\n# TYPE bot_api_bookings_total counter\n\
-                 bot_api_bookings_total{{outcome=\"success\"}} {}\nbot_api_bookings_total{{outcome=\"failure\"}} {}\n",
+                 bot_api_bookings_total{{outcome=\"success\"}} {}\nbot_api_bookings_total{{outcome=\"failure\"}} {}\n\
+                 # TYPE bot_api_booking_system_failures_total counter\n\
+                 bot_api_booking_system_failures_total{{reason=\"database\"}} {}\n\
+                 # TYPE bot_api_booking_refusing_users gauge\nbot_api_booking_refusing_users {}\n",
                 s.load(Ordering::SeqCst),
-                f.load(Ordering::SeqCst)
+                f.load(Ordering::SeqCst),
+                sys.load(Ordering::SeqCst),
+                users.load(Ordering::SeqCst)
             )
         });
         let routes = health.or(ready).or(metrics);
