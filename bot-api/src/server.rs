@@ -157,8 +157,25 @@ pub async fn run(
     shutdown.await;
     tracing::info!(event = "service_stopping", "Shutting down");
     let _ = stop_tx.send(true);
+    // One deadline for everything: HTTP drains within the grace (the server enforces it), and
+    // the background tasks (a send to Telegram, a long poll, a prune batch) get what is left of
+    // it. A task still running then is aborted: its transaction rolls back, and a message sent
+    // but not yet marked is sent again after the restart, as after a crash.
+    let deadline = tokio::time::Instant::now() + cfg.http.shutdown_grace;
     let _ = server.await;
-    while tasks.join_next().await.is_some() {}
+    let drained = tokio::time::timeout_at(deadline, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            event = "shutdown_deadline",
+            tasks = tasks.len(),
+            grace_seconds = cfg.http.shutdown_grace.as_secs(),
+            "Background tasks still running at the shutdown deadline; aborting them"
+        );
+        tasks.shutdown().await;
+    }
     Ok(())
 }
 

@@ -23,6 +23,7 @@ mod rbac;
 mod remove_master;
 mod retention;
 mod schedule;
+mod shutdown;
 mod slow_clients;
 mod startup;
 mod updates;
