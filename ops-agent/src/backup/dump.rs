@@ -158,9 +158,12 @@ async fn wait_pg_dump(running: Running, out: &Path, limit: Duration) -> anyhow::
     }
     let stderr_text = stderr_task.await.unwrap_or_default();
     if !status.success() {
+        // pg_dump's own words ("could not write to output file: No space left on device") do
+        // not say where it was writing: name the folder, the one thing the operator must find.
+        let folder = out.parent().unwrap_or(out).display();
         let reason = match status.code() {
-            Some(code) => format!("pg_dump exited with status {code}"),
-            None => format!("pg_dump was killed ({status})"),
+            Some(code) => format!("pg_dump exited with status {code} writing into {folder}"),
+            None => format!("pg_dump was killed ({status}) writing into {folder}"),
         };
         if stderr_text.is_empty() {
             bail!("{reason}");
@@ -168,4 +171,34 @@ async fn wait_pg_dump(running: Running, out: &Path, limit: Duration) -> anyhow::
         bail!("{reason}: {stderr_text}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the fault suite (scripts/faults, disk_full): a dump that ran out of space said
+    /// only pg_dump's "could not write to output file: No space left on device".
+    #[tokio::test]
+    async fn a_failed_dump_names_the_folder_it_was_writing_into() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join(".tmp-x.dump");
+        let mut child = tokio::process::Command::new("sh")
+            .args(["-c", "echo 'pg_dump: error: could not write to output file: No space left on device' >&2; exit 1"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = tokio::spawn(read_tail(child.stderr.take().unwrap(), 4096));
+        let running = Running { child, stderr };
+        let err = wait_pg_dump(running, &out, Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains(&format!("writing into {}", dir.path().display())),
+            "{text}"
+        );
+        assert!(text.contains("No space left on device"), "{text}");
+    }
 }
