@@ -2,7 +2,9 @@
 //! (`<OPS_BACKUP_DIR>/status/backup.json`, `.../verify.json`), so the daemon's metrics and
 //! alerts also see runs started by the system's cron or by hand.
 //!
-//! Written atomically (temporary file, fsync, rename) by every run, successful or not.
+//! Written atomically (temporary file, fsync, rename) by every run, successful or not; on a
+//! disk too full for the temporary file, rewritten in place in the previous file's blocks, so a
+//! failure caused by the full disk still reaches the alerts.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -121,14 +123,59 @@ pub fn record(backup_dir: &Path, mut status: RunStatus) -> anyhow::Result<RunSta
     let dir = p.parent().context("status path has a parent")?;
     crate::private::ensure_dir(dir)?;
     let tmp = dir.join(format!(".{}.tmp", status.kind.file_name()));
-    {
-        let mut f = crate::private::create_file(&tmp)
-            .with_context(|| format!("writing {}", tmp.display()))?;
+    let written = (|| -> std::io::Result<()> {
+        let mut f = crate::private::create_file(&tmp)?;
         f.write_all(&serde_json::to_vec_pretty(&status)?)?;
-        f.sync_all()?;
+        f.sync_all()
+    })();
+    match written {
+        Ok(()) => {
+            std::fs::rename(&tmp, &p).with_context(|| format!("renaming into {}", p.display()))?;
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            // A full disk is exactly when the outcome must reach the alerts: the previous
+            // file's blocks are still ours, so the status is rewritten in them.
+            if e.kind() != std::io::ErrorKind::StorageFull || !overwrite_in_place(&p, &status)? {
+                return Err(e).with_context(|| format!("writing {}", tmp.display()));
+            }
+        }
     }
-    std::fs::rename(&tmp, &p).with_context(|| format!("renaming into {}", p.display()))?;
     Ok(status)
+}
+
+/// Rewrites the existing status file `p` in place, in the space it already holds on disk
+/// (compact JSON, the error cut to 1 KiB): no new block is needed, so it works on a full disk.
+/// `Ok(false)` when there is no file to reuse or the status would not fit in it.
+fn overwrite_in_place(p: &Path, status: &RunStatus) -> anyhow::Result<bool> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(p) else {
+        return Ok(false);
+    };
+    let mut status = status.clone();
+    if let Some(e) = &mut status.error
+        && e.len() > 1024
+    {
+        let cut = (0..=1024)
+            .rev()
+            .find(|i| e.is_char_boundary(*i))
+            .unwrap_or(0);
+        e.truncate(cut);
+        e.push('…');
+    }
+    let bytes = serde_json::to_vec(&status)?;
+    if bytes.len() as u64 > meta.blocks() * 512 {
+        return Ok(false);
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(p)
+        .with_context(|| format!("opening {}", p.display()))?;
+    f.write_all(&bytes)
+        .and_then(|()| f.set_len(bytes.len() as u64))
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("rewriting {} in place", p.display()))?;
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -162,6 +209,52 @@ mod tests {
         assert_eq!(s.last_success_at, DateTime::from_timestamp(1_000, 0));
         assert_eq!(read(dir.path(), RunKind::Backup).unwrap(), Some(s));
         assert!(read(dir.path(), RunKind::Verify).unwrap().is_none());
+    }
+
+    /// Found by the fault suite (scripts/faults, disk_full): on a disk filled to the last
+    /// byte, the failed backup's outcome could not be written (`status_write_failed`), so the
+    /// daemon never saw the failure and `BackupFailed` stayed silent. Mounts a tmpfs: needs
+    /// root (CI runs as root); skipped otherwise.
+    #[test]
+    fn a_full_disk_still_records_the_failure() {
+        struct Unmount<'a>(&'a Path);
+        impl Drop for Unmount<'_> {
+            fn drop(&mut self) {
+                let _ = std::process::Command::new("umount")
+                    .arg("-l")
+                    .arg(self.0)
+                    .status();
+            }
+        }
+        let root = tempfile::tempdir().unwrap();
+        let vol = root.path();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+            .arg(vol)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("skipped: cannot mount a tmpfs (needs root)");
+            return;
+        }
+        let _unmount = Unmount(vol);
+        record(vol, status(true, 1_000)).unwrap();
+        let mut fill = std::fs::File::create(vol.join("fill")).unwrap();
+        while fill.write_all(&[0u8; 4096]).is_ok() {}
+        let mut failed = status(false, 2_000);
+        failed.error = Some("not enough free space".repeat(100));
+        record(vol, failed).unwrap();
+        let back = read(vol, RunKind::Backup).unwrap().unwrap();
+        assert!(!back.success);
+        assert!(back.error.unwrap().ends_with('…'));
+        assert_eq!(back.last_success_at, DateTime::from_timestamp(1_000, 0));
+        let names: Vec<_> = std::fs::read_dir(vol.join("status"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["backup.json"]);
+        drop(fill);
     }
 
     #[test]
