@@ -5,8 +5,9 @@
 //! [`SenderConfig::lease`]) and the statement commits; then Telegram is called with no
 //! transaction open, and the result is recorded (clearing the lease). So several bot-api
 //! processes on one database do not send a message twice while its lease holds, and a crash
-//! mid-call leaves the row pending, claimed again once its lease expired. A chat whose head is
-//! leased waits. Rows of one chat go out in order, at most one per `per_chat_gap` (answers to
+//! mid-call leaves the row pending, claimed again once its lease expired; a result the database
+//! cannot take (an outage) is recorded again while the lease holds, so an outage does not get a
+//! delivered message sent twice. A chat whose head is leased waits. Rows of one chat go out in order, at most one per `per_chat_gap` (answers to
 //! button presses excepted); the overall limit is checked against the rows every process sent
 //! in the last second, and [`Pacer`] spaces each process's calls. 429 pauses the whole sender
 //! (every loop of the process) for `retry_after`; 5xx and timeouts back off exponentially;
@@ -14,6 +15,7 @@
 
 mod claim;
 mod pace;
+mod record;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,6 +25,7 @@ use tokio::sync::{Mutex, Notify, watch};
 use tokio::time::Instant;
 
 use self::claim::claim;
+use self::record::record;
 use super::client::{ApiError, BotApi};
 use crate::events::service::{OutboxGaveUp, OutboxRetry};
 use crate::metrics::Metrics;
@@ -93,6 +96,7 @@ pub async fn try_send_next(
     pacer.wait().await;
     // The claim is one statement (its own transaction): the row is leased, not locked, while
     // Telegram is called.
+    let claimed_at = Instant::now();
     let row = claim(pool, cfg.per_chat_gap, cfg.per_second, cfg.lease).await?;
     let Some(row) = row else {
         return Ok(SendOutcome::Empty);
@@ -100,13 +104,15 @@ pub async fn try_send_next(
     let attempts = row.attempts.saturating_add(1);
     let outcome = match api.call(&row.method, &row.payload, None).await {
         Ok(_) => {
-            sqlx::query(
-                "UPDATE outbox SET status = 'sent', sent_at = clock_timestamp(), \
-                 attempts = $2, last_error = NULL, locked_until = NULL WHERE id = $1",
-            )
-            .bind(row.id)
-            .bind(attempts)
-            .execute(pool)
+            record(claimed_at, cfg.lease, || {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'sent', sent_at = clock_timestamp(), \
+                     attempts = $2, last_error = NULL, locked_until = NULL WHERE id = $1",
+                )
+                .bind(row.id)
+                .bind(attempts)
+                .execute(pool)
+            })
             .await?;
             SendOutcome::Sent { id: row.id }
         }
@@ -123,15 +129,17 @@ pub async fn try_send_next(
             let reason = err.to_string();
             match retry {
                 Some(after) => {
-                    sqlx::query(
-                        "UPDATE outbox SET attempts = $2, last_error = $3, locked_until = NULL, \
-                         not_before = clock_timestamp() + make_interval(secs => $4) WHERE id = $1",
-                    )
-                    .bind(row.id)
-                    .bind(attempts)
-                    .bind(&reason)
-                    .bind(after.as_secs_f64())
-                    .execute(pool)
+                    record(claimed_at, cfg.lease, || {
+                        sqlx::query(
+                            "UPDATE outbox SET attempts = $2, last_error = $3, locked_until = NULL, \
+                             not_before = clock_timestamp() + make_interval(secs => $4) WHERE id = $1",
+                        )
+                        .bind(row.id)
+                        .bind(attempts)
+                        .bind(&reason)
+                        .bind(after.as_secs_f64())
+                        .execute(pool)
+                    })
                     .await?;
                     OutboxRetry {
                         outbox_id: row.id,
@@ -148,14 +156,16 @@ pub async fn try_send_next(
                     }
                 }
                 None => {
-                    sqlx::query(
-                        "UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3, \
-                         locked_until = NULL WHERE id = $1",
-                    )
-                    .bind(row.id)
-                    .bind(attempts)
-                    .bind(&reason)
-                    .execute(pool)
+                    record(claimed_at, cfg.lease, || {
+                        sqlx::query(
+                            "UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3, \
+                             locked_until = NULL WHERE id = $1",
+                        )
+                        .bind(row.id)
+                        .bind(attempts)
+                        .bind(&reason)
+                        .execute(pool)
+                    })
                     .await?;
                     OutboxGaveUp {
                         outbox_id: row.id,

@@ -114,3 +114,62 @@ async fn a_429_pauses_the_whole_sender_for_retry_after() {
     }
     app.stop().await;
 }
+
+/// Found by the fault suite (scripts/faults, pg_restart): a message Telegram accepted while the
+/// database was down stayed leased, was claimed again when its lease expired and was delivered
+/// twice. Now the result is recorded once the database is back.
+#[tokio::test]
+async fn a_message_accepted_while_the_database_is_down_is_recorded_not_sent_again() {
+    use std::sync::Arc;
+
+    use secrecy::SecretString;
+    use shared::testing::{Cluster, create_database};
+
+    let cluster = Arc::new(
+        tokio::task::spawn_blocking(Cluster::start_new)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    create_database(&cluster.url("postgres"), "app").await;
+    let pool = shared::db::pool(&SecretString::from(cluster.url("app")), 5).unwrap();
+    shared::db::migrate(&pool).await.unwrap();
+    let tg = StandIn::start(TOKEN).await;
+    // Within the test client's 2 s timeout: Telegram answers 200.
+    tg.script([Answer::Slow(Duration::from_millis(1500))]);
+    let app = crate::helpers::spawn_app_on(&pool, online(&tg)).await;
+    put(&pool, 15, "accepted during the outage").await;
+    tg.wait_for(Duration::from_secs(5), "the call", |calls| {
+        calls.iter().any(|c| c.method == "sendMessage")
+    })
+    .await;
+    // The claim is durable before the server goes (test clusters: synchronous_commit=off).
+    sqlx::query("CHECKPOINT").execute(&pool).await.unwrap();
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.stop())
+        .await
+        .unwrap()
+        .unwrap();
+    // Telegram answers 200 while the database is down, for longer than the pool's 3 s wait
+    // for a connection.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.start())
+        .await
+        .unwrap()
+        .unwrap();
+    // Recorded as sent long before the 60 s lease would have expired; sent once.
+    let sent = eventually(
+        || async {
+            sqlx::query_scalar::<_, String>("SELECT status FROM outbox WHERE chat_id = 15")
+                .fetch_one(&pool)
+                .await
+                .is_ok_and(|s| s == "sent")
+        },
+        Duration::from_secs(20),
+    )
+    .await;
+    assert!(sent, "{:?}", outbox_rows(&pool).await);
+    assert_eq!(tg.calls_of("sendMessage").len(), 1);
+    app.stop().await;
+}
