@@ -1,5 +1,5 @@
 //! Restore events: `restore_verify_passed`, `restore_verify_failed`, `restore_completed`,
-//! `scratch_database_dropped`.
+//! `restore_source_unreachable`, `scratch_database_dropped`.
 
 /// `restore_verify_passed`: a drill passed.
 #[derive(Debug)]
@@ -70,6 +70,25 @@ impl RestoreCompleted<'_> {
             size_bytes = self.size_bytes,
             duration_seconds = self.duration_seconds,
             "Backup restored into the target database"
+        );
+    }
+}
+
+/// `restore_source_unreachable`: a real restore could not reach the source database
+/// (`DATABASE_URL`) to compare it with the target; it goes on because the target is empty.
+#[derive(Debug)]
+pub struct RestoreSourceUnreachable<'a> {
+    /// Why (the error chain; it never quotes the URL).
+    pub error: &'a anyhow::Error,
+}
+
+impl RestoreSourceUnreachable<'_> {
+    /// Logs the event with the error's whole chain.
+    pub fn emit(&self) {
+        tracing::warn!(
+            event = "restore_source_unreachable",
+            error = %format!("{:#}", self.error),
+            "The source database is unreachable; restoring into the empty target anyway"
         );
     }
 }

@@ -3,14 +3,14 @@
 //! non-empty target unless forced and confirmed by name, then restores and runs the drill's
 //! checks.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use sqlx::{Connection, PgConnection};
 
 use super::pg_restore::{checksum, restore_and_check};
 use super::report::VerifyReport;
-use crate::events::restore::RestoreCompleted;
+use crate::events::restore::{RestoreCompleted, RestoreSourceUnreachable};
 use crate::exit::{Unavailable, bad_config};
 use crate::manifest;
 use crate::pgtools::PgTarget;
@@ -35,10 +35,30 @@ async fn identity(conn: &mut PgConnection) -> anyhow::Result<(String, String)> {
     .context("reading system_identifier and current_database()")
 }
 
+/// How long the source database may take to answer before it counts as unreachable.
+const SOURCE_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The source database's identity; an error when it cannot be reached (within
+/// [`SOURCE_CONNECT_TIMEOUT`]) or asked.
+async fn source_identity(source: &PgTarget) -> anyhow::Result<(String, String)> {
+    let mut src = tokio::time::timeout(
+        SOURCE_CONNECT_TIMEOUT,
+        PgConnection::connect_with(&source.options),
+    )
+    .await
+    .map_err(|_| anyhow::anyhow!("no answer within {} s", SOURCE_CONNECT_TIMEOUT.as_secs()))
+    .and_then(|r| r.map_err(anyhow::Error::from))
+    .context("connecting to the source database (DATABASE_URL)")?;
+    let id = identity(&mut src).await;
+    let _ = src.close().await;
+    id
+}
+
 /// Restores `backup_id` (default: newest) of `store` into `target` for real, then runs the
 /// checks on it. Refuses `source` (the database backed up) itself, compared after connecting
 /// to both, and a target holding tables unless `overwrite` is forced and names it (the objects
-/// the dump re-creates are then dropped first).
+/// the dump re-creates are then dropped first). When the source cannot be reached (the
+/// incident took its server), only an empty target is accepted (`restore_source_unreachable`).
 pub async fn restore_into(
     source: &PgTarget,
     store: &BackupStore,
@@ -63,26 +83,6 @@ pub async fn restore_into(
         })
         .context(Unavailable("the target database is unreachable".into()))?;
     let target_id = identity(&mut conn).await?;
-    let mut src = PgConnection::connect_with(&source.options)
-        .await
-        .context("connecting to the source database (DATABASE_URL)")
-        .context(Unavailable("the source database is unreachable".into()))?;
-    let source_id = identity(&mut src).await?;
-    let _ = src.close().await;
-    if source_id == target_id {
-        let _ = conn.close().await;
-        return Err(bad_config(anyhow::anyhow!(
-            "--target-url names the source database itself ({} of the cluster {} that \
-             DATABASE_URL reaches); restore into another database, then switch bot-api's \
-             DATABASE_URL to it",
-            target_id.1,
-            target_id.0
-        )));
-    }
-    let sum = checksum(&entry).await?;
-    if !sum.passed {
-        bail!("backup {} is damaged: {}", entry.id, sum.detail);
-    }
     let tables: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
@@ -93,6 +93,34 @@ pub async fn restore_into(
     .context("inspecting the target database")?;
     let _ = conn.close().await;
     let name = &target_id.1;
+    // The incident this restore is for may have taken the source's server with it. Then the
+    // target cannot be compared with it, and only an empty target (nothing to lose) is taken.
+    match source_identity(source).await {
+        Ok(source_id) if source_id == target_id => {
+            return Err(bad_config(anyhow::anyhow!(
+                "--target-url names the source database itself ({} of the cluster {} that \
+                 DATABASE_URL reaches); restore into another database, then switch bot-api's \
+                 DATABASE_URL to it",
+                target_id.1,
+                target_id.0
+            )));
+        }
+        Ok(_) => {}
+        Err(error) if tables == 0 => RestoreSourceUnreachable { error: &error }.emit(),
+        Err(error) => {
+            return Err(error)
+                .context(format!(
+                    "target database {name} holds {tables} tables and the source database \
+                     cannot be reached to tell them apart; restore into an empty database, or \
+                     fix DATABASE_URL"
+                ))
+                .context(Unavailable("the source database is unreachable".into()));
+        }
+    }
+    let sum = checksum(&entry).await?;
+    if !sum.passed {
+        bail!("backup {} is damaged: {}", entry.id, sum.detail);
+    }
     if tables > 0 && !overwrite.force {
         return Err(bad_config(anyhow::anyhow!(
             "target database {name} is not empty ({tables} tables); restore into an empty \

@@ -135,3 +135,38 @@ async fn the_target_password_can_come_from_a_password_file_and_never_from_the_en
     let out = agent_with(&env, &["restore"], &other).await;
     assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
 }
+
+/// Found by the fault suite (scripts/faults, runbook_restore): when the incident took the
+/// source's server with it, `restore --target-url` refused to run at all (exit 3, the source
+/// unreachable), so the runbook could not restore into a new server. Now an empty target is
+/// restored (nothing there to lose); one holding tables is still refused, even when forced.
+#[tokio::test]
+async fn a_lost_source_still_restores_into_an_empty_target_but_not_over_tables() {
+    let env = seeded().await;
+    ops_agent::backup::take(&env.database(), &env.store())
+        .await
+        .unwrap();
+    let (target_name, target_url) = shared::testing::empty_db().await;
+    let lost = [("DATABASE_URL", "postgres://postgres:pw@127.0.0.1:1/booking")];
+    let out = agent_with(&env, &["restore", "--target-url", &target_url], &lost).await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("restore_source_unreachable"), "{stdout}");
+    assert!(stdout.contains("PASS row_counts"), "{stdout}");
+
+    let argv = [
+        "restore",
+        "--target-url",
+        &target_url,
+        "--force",
+        "--confirm",
+        &target_name,
+    ];
+    let out = agent_with(&env, &argv, &lost).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("cannot be reached to tell them apart"),
+        "{stderr}"
+    );
+}
