@@ -173,3 +173,92 @@ async fn a_message_accepted_while_the_database_is_down_is_recorded_not_sent_agai
     assert_eq!(tg.calls_of("sendMessage").len(), 1);
     app.stop().await;
 }
+
+/// Found by the fault suite (scripts/faults telegram_storm, `early_retries`): a claim whose
+/// snapshot predates another sender's claim, 429 and release of a row re-checked only the lease
+/// on the row's newest version, so it took the row at once, before the 429's `retry_after`.
+#[tokio::test]
+async fn a_claim_never_takes_a_row_released_for_later_since_its_snapshot() {
+    use bot_api::telegram::sender::{CLAIM, SenderConfig};
+    use sqlx::Row;
+
+    let db = shared::testing::test_db().await;
+    // Many chats whose heads are not due, all walked before the due row's (its chat id is the
+    // highest): the claim's snapshot ages a little before it locks that row.
+    sqlx::query(
+        "INSERT INTO outbox (chat_id, method, payload, not_before) \
+         SELECT 100000 + g, 'sendMessage', '{}', now() + interval '1 hour' \
+         FROM generate_series(1, 5000) g",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (chat_id, method, payload) \
+         VALUES (999999, 'sendMessage', '{}') RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE outbox")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let cfg = SenderConfig::default();
+    let (mut raced, mut taken_early) = (0, 0);
+    for round in 0..20u64 {
+        sqlx::query(
+            "UPDATE outbox SET not_before = now() - interval '1 second', locked_until = NULL \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        let pool = db.pool.clone();
+        let (gap, per_second, lease) = (
+            cfg.per_chat_gap.as_secs_f64(),
+            i64::from(cfg.per_second),
+            cfg.lease.as_secs_f64(),
+        );
+        let claim = tokio::spawn(async move {
+            sqlx::query(CLAIM)
+                .bind(gap)
+                .bind(per_second)
+                .bind(lease)
+                .fetch_optional(&pool)
+                .await
+                .unwrap()
+                .map(|r| r.get::<i64, _>("id"))
+        });
+        // Meanwhile another sender claims the row, gets a 429 and releases it for later.
+        tokio::time::sleep(Duration::from_millis(round % 5)).await;
+        let leased = sqlx::query(
+            "UPDATE outbox SET locked_until = now() + interval '60 seconds' \
+             WHERE id = $1 AND locked_until IS NULL",
+        )
+        .bind(id)
+        .execute(&db.pool)
+        .await
+        .unwrap()
+        .rows_affected()
+            == 1;
+        if leased {
+            sqlx::query(
+                "UPDATE outbox SET locked_until = NULL, not_before = now() + interval '1 hour' \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+            raced += 1;
+        }
+        // Taking the row is right only when the claim leased it first (then `leased` failed).
+        if claim.await.unwrap() == Some(id) && leased {
+            taken_early += 1;
+        }
+    }
+    assert!(raced > 0, "the other sender never got the row");
+    assert_eq!(taken_early, 0, "of {raced} rounds the other sender won");
+}

@@ -22,6 +22,11 @@ pub(super) struct Row {
 /// (`(chat_id, id) WHERE status = 'pending'`), one index descent per chat, and `heads` takes
 /// each chat's first row from the same index. The claim's cost grows with the number of chats
 /// with pending rows, never with their backlog.
+///
+/// `claimed` checks again, on the row's newest version, everything another sender may have
+/// changed since this statement's snapshot: a row that sender claimed, got a 429 or a 5xx for
+/// and released with a later `not_before` in the meantime is re-checked by `FOR UPDATE` against
+/// the conditions of `claimed` only (not those of `heads`), so `not_before` is among them.
 pub const CLAIM: &str = "\
 WITH RECURSIVE chats(chat_id) AS (
     (SELECT chat_id FROM outbox WHERE status = 'pending' ORDER BY chat_id LIMIT 1)
@@ -43,7 +48,7 @@ WITH RECURSIVE chats(chat_id) AS (
             AND s.sent_at > clock_timestamp() - make_interval(secs => $1)))
 ), claimed AS (
 SELECT o.id FROM outbox o
-WHERE o.id IN (SELECT id FROM heads) AND o.status = 'pending'
+WHERE o.id IN (SELECT id FROM heads) AND o.status = 'pending' AND o.not_before <= now()
   AND (o.locked_until IS NULL OR o.locked_until <= now())
   AND (o.method = 'answerCallbackQuery'
        OR (SELECT count(*) FROM outbox g
