@@ -89,6 +89,20 @@ impl Throttle {
             Verdict::Throttle { reply }
         }
     }
+
+    /// Gives back the token [`Throttle::check`] took for an update of `user` of which nothing
+    /// was committed (the database was unavailable): its retry is the same message, so only
+    /// the attempt that commits counts against the user's rate.
+    pub fn refund(&self, user: i64) {
+        if self.limits.user_updates_per_minute == 0 {
+            return;
+        }
+        let cap = f64::from(self.limits.user_burst.max(1));
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(b) = buckets.get_mut(&user) {
+            b.tokens = (b.tokens + 1.0).min(cap);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -124,6 +138,25 @@ mod tests {
         for _ in 0..10 {
             assert_eq!(t.check_at(1, later), Verdict::Allow);
         }
+    }
+
+    #[test]
+    fn a_refunded_token_can_be_taken_again_but_never_beyond_the_burst() {
+        let t = throttle(20, 2);
+        let t0 = Instant::now();
+        for _ in 0..5 {
+            assert_eq!(t.check_at(1, t0), Verdict::Allow);
+            t.refund(1);
+        }
+        assert_eq!(t.check_at(1, t0), Verdict::Allow);
+        assert_eq!(t.check_at(1, t0), Verdict::Allow);
+        assert_eq!(t.check_at(1, t0), Verdict::Throttle { reply: true });
+        t.refund(1);
+        t.refund(1);
+        t.refund(1);
+        assert_eq!(t.check_at(1, t0), Verdict::Allow);
+        assert_eq!(t.check_at(1, t0), Verdict::Allow);
+        assert_eq!(t.check_at(1, t0), Verdict::Throttle { reply: true });
     }
 
     #[test]

@@ -83,13 +83,28 @@ pub async fn process_update(ctx: &BotContext, update: &Update) -> Result<Outcome
             Outcome::Duplicate
         });
     };
-    if !ctx.admins.contains(&input.from.id)
-        && let Verdict::Throttle { reply } = ctx.throttle.check(input.from.id)
-    {
+    let counted = !ctx.admins.contains(&input.from.id);
+    if counted && let Verdict::Throttle { reply } = ctx.throttle.check(input.from.id) {
         return throttled(ctx, update.update_id, input.chat_id, reply).await;
     }
+    let applied = apply(ctx, update, &input).await;
+    if counted && applied.is_err() {
+        // Nothing of it was committed: its retry (Telegram's redelivery, the poller's next
+        // attempt) is the same message, not another one from the user.
+        ctx.throttle.refund(input.from.id);
+    }
+    applied
+}
+
+/// The transaction of one update: record its id, register its sender, run the command,
+/// enqueue the replies, commit; then the events.
+async fn apply(
+    ctx: &BotContext,
+    update: &Update,
+    input: &Input<'_>,
+) -> Result<Outcome, UpdateError> {
     let mut tx = ctx.pool.begin().await?;
-    let Some(actor) = record_and_register(&mut tx, ctx, update.update_id, &input).await? else {
+    let Some(actor) = record_and_register(&mut tx, ctx, update.update_id, input).await? else {
         return Ok(Outcome::Duplicate);
     };
     let mut fx = Effects::new(input.chat_id, input.callback_query_id);

@@ -121,3 +121,31 @@ async fn the_outbox_caps_the_pending_messages_of_one_chat() {
     );
     assert_eq!(replies(&bot.db.pool, OTHER).await.len(), 1);
 }
+
+/// Found with the fault suite's pg_restart scenario (scripts/faults): each attempt at an update
+/// took a token, including those that failed because the database was down, so a user whose
+/// messages were retried through an outage could be answered "slow down" once it was back, and
+/// their command dropped.
+#[tokio::test]
+async fn attempts_that_met_an_unavailable_database_do_not_count_against_the_rate() {
+    use bot_api::updates::{BotContext, process_update};
+
+    let db = test_db().await;
+    let ctx = context_with(&db.pool, BookingRules::default(), limits(20, 3, 0));
+    // The same buckets, on a database that refuses connections.
+    let down = BotContext {
+        pool: sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(std::time::Duration::from_millis(200))
+            .connect_lazy("postgres://nobody:none@127.0.0.1:1/none")
+            .unwrap(),
+        ..ctx.clone()
+    };
+    let update = text_update(uid(), CLIENT, "/help");
+    for _ in 0..6 {
+        assert!(process_update(&down, &update).await.is_err());
+    }
+    assert_eq!(
+        process_update(&ctx, &update).await.unwrap(),
+        Outcome::Processed
+    );
+}
