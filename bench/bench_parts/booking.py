@@ -3,10 +3,13 @@ Telegram update -> booking committed and its reply in the outbox) against pgbenc
 handler's statements; observability on vs off; free-slot listing; bot-api RSS."""
 import datetime, json, os, re, socket, statistics, subprocess, threading, time, urllib.request
 
+from . import peer
 from .common import REL, ROOT, rss_kib, sh
 
 SECRET = "bench-webhook-secret"
 MASTERS = 300
+# The open-loop latency curve: percentages of the closed-loop capacity measured in the same run.
+CURVE = (25, 50, 75, 90)
 
 
 def free_port():
@@ -83,6 +86,27 @@ class Load:
         return res
 
 
+# Settings the bench README weighs against the durable defaults, one measured row each.
+DURABILITY = (
+    ("group commit (commit_delay=200us, commit_siblings=5)", "commit_delay = 200, commit_siblings = 5"),
+    ("synchronous_commit=off", "synchronous_commit = off"),
+)
+
+
+def durability_run(cluster, db, work, load, secs, setting):
+    """The closed-loop booking load with `setting` on the database (new sessions take it)."""
+    for kv in setting.split(","):
+        cluster.psql("postgres", f"ALTER DATABASE {db} SET {kv.strip()}")
+    bot = Bot(cluster, db, work, True)
+    try:
+        load.run(bot.url, 2)
+        res = load.run(bot.url, secs)
+    finally:
+        bot.stop()
+        cluster.psql("postgres", f"ALTER DATABASE {db} RESET ALL")
+    return res
+
+
 def seed(cluster, db, first_master_tid):
     cluster.psql(db, f"""
         INSERT INTO users (telegram_id, chat_id, first_name)
@@ -150,7 +174,7 @@ def run(cluster, work, quick, rows, data):
 
     # (1) + (6): throughput, fixed-rate latency, RSS; (2) alternating observability on/off.
     runs = {True: [], False: []}
-    fixed = slots = idle_rss = load_rss = None
+    slots = idle_rss = load_rss = None
     for observability in (True, False, True, False):
         bot = Bot(cluster, db, work, observability)
         try:
@@ -167,31 +191,70 @@ def run(cluster, work, quick, rows, data):
             res = load.run(bot.url, secs, sample_pid=bot.proc.pid)
             assert res["non_2xx"] == 0 and res["errors"] == 0, res
             runs[observability].append(res)
-            if observability and fixed is None:
+            if observability and load_rss is None:
                 load_rss = res["peak_rss_kib"]
-                fixed = load.run(bot.url, secs + 5, rate=1000)
         finally:
             bot.stop()
+    on = statistics.median(r["rps"] for r in runs[True])
+    off = statistics.median(r["rps"] for r in runs[False])
+
+    # The latency curve, open loop, at fractions of the capacity just measured: p99 where it
+    # means something (below the knee), and the knee itself.
+    curve = {}
+    bot = Bot(cluster, db, work, True)
+    try:
+        load.run(bot.url, 2)
+        for pct in CURVE:
+            rate = max(1, round(on * pct / 100))
+            curve[pct] = dict(load.run(bot.url, secs + 5, rate=rate), rate=rate)
+    finally:
+        bot.stop()
+
+    # The peer baseline: the same statements behind aiohttp + asyncpg, same load.
+    peer_runs = []
+    pr = peer.Peer(cluster, db, SECRET, free_port(), work)
+    try:
+        load.run(pr.url, 2)
+        for _ in range(2):
+            res = load.run(pr.url, secs)
+            assert res["non_2xx"] == 0 and res["errors"] == 0, res
+            peer_runs.append(res)
+    finally:
+        pr.stop()
+    peer_rps = statistics.median(r["rps"] for r in peer_runs)
+    claim_ms, claim_plan = peer.claim_latency(cluster, db, work)
+    durability = {name: durability_run(cluster, db, work, load, secs, setting) for name, setting in DURABILITY}
     booked = int(cluster.psql(db, "SELECT count(*) FROM bookings WHERE client_id IN (SELECT id FROM users WHERE telegram_id >= 500000000 AND telegram_id < 7000000000)"))
     replies = int(cluster.psql(db, "SELECT count(*) FROM outbox"))
     tps, pg_clients = pgbench(cluster, db, secs)
 
-    on = statistics.median(r["rps"] for r in runs[True])
-    off = statistics.median(r["rps"] for r in runs[False])
     best = runs[True][0]
-    data["booking"] = {"runs_on": runs[True], "runs_off": runs[False], "fixed_rate": fixed, "pgbench_tps": tps, "pgbench_clients": pg_clients,
+    data["booking"] = {"runs_on": runs[True], "runs_off": runs[False], "curve": curve, "peer_runs": peer_runs, "claim_ms": claim_ms, "claim_plan": claim_plan, "durability": durability, "pgbench_tps": tps, "pgbench_clients": pg_clients,
                        "bookings_committed": booked, "outbox_rows": replies, "slots": slots,
                        "busy_master_future_bookings": busy_n, "rss_idle_kib": idle_rss, "rss_load_kib": load_rss}
     rows.append({"n": 1, "what": "booking updates/s via webhook vs pgbench with the handler's statements",
                  "figure": f"{on:.0f}/s vs {tps:.0f}/s = {on / tps:.2f}× (p50 {best['p50_ms']:.1f} ms, p99 {best['p99_ms']:.1f} ms closed-loop, 32 conns)",
-                 "target": "≥ 0.60×", "met": on / tps >= 0.60})
-    rows.append({"n": 1, "what": "p99 at a fixed 1,000 updates/s",
-                 "figure": f"{fixed['p99_ms']:.1f} ms (p50 {fixed['p50_ms']:.1f} ms, {fixed['ok']} ok, {fixed['non_2xx'] + fixed['errors']} failed)",
-                 "target": "≤ 10 ms", "met": fixed["p99_ms"] <= 10 and fixed["non_2xx"] + fixed["errors"] == 0})
+                 "target": "≥ 0.80×", "met": on / tps >= 0.80})
+    half = curve[50]
+    rows.append({"n": 1, "what": f"p99 open-loop at 50 % of that capacity ({half['rate']}/s)",
+                 "figure": f"{half['p99_ms']:.1f} ms (p50 {half['p50_ms']:.1f} ms, {half['ok']} ok, {half['non_2xx'] + half['errors']} failed)",
+                 "target": "≤ 10 ms", "met": half["p99_ms"] <= 10 and half["non_2xx"] + half["errors"] == 0})
+    rows.append({"n": 1, "what": "p99 curve at 25/50/75/90 % of capacity",
+                 "figure": ", ".join(f"{p} %: {curve[p]['rate']}/s → {curve[p]['p99_ms']:.1f} ms" for p in CURVE),
+                 "target": "", "met": None})
+    rows.append({"n": 1, "what": "webhook vs peer baseline (aiohttp + asyncpg, same statements, same load)",
+                 "figure": f"{on:.0f}/s vs {peer_rps:.0f}/s = {on / peer_rps:.2f}×", "target": "", "met": None})
+    rows.append({"n": 1, "what": "outbox claim, 50,000 pending for one chat + 100 other chats (mean, incl. BEGIN/ROLLBACK)",
+                 "figure": f"{claim_ms:.3f} ms", "target": "≤ 1 ms", "met": claim_ms <= 1})
+    for name, _ in DURABILITY:
+        d = durability[name]
+        rows.append({"n": 1, "what": f"booking updates/s with {name} (not the production setting)",
+                     "figure": f"{d['rps']:.0f}/s = {d['rps'] / on:.2f}× durable defaults (p99 {d['p99_ms']:.1f} ms)",
+                     "target": "", "met": None})
     rows.append({"n": 2, "what": "observability on vs off (JSON logs + metrics)",
                  "figure": f"{on:.0f}/s vs {off:.0f}/s = {on / off:.3f}×", "target": "≥ 0.95×", "met": on / off >= 0.95})
     rows.append({"n": 5, "what": f"/slots for a master with {busy_n:,} future bookings (200/s fixed rate)",
-                 "figure": f"p99 {slots['p99_ms']:.1f} ms (p50 {slots['p50_ms']:.1f} ms)", "target": "≤ 10 ms",
-                 "met": slots["p99_ms"] <= 10 and slots["non_2xx"] + slots["errors"] == 0})
+                 "figure": f"p99 {slots['p99_ms']:.1f} ms (p50 {slots['p50_ms']:.1f} ms)", "target": "≤ 5 ms",
+                 "met": slots["p99_ms"] <= 5 and slots["non_2xx"] + slots["errors"] == 0})
     rows.append({"n": 6, "what": "bot-api RSS idle / under the load of (1)",
                  "figure": f"{idle_rss / 1024:.1f} MiB / {load_rss / 1024:.1f} MiB", "target": "", "met": None})
