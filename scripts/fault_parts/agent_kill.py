@@ -11,12 +11,12 @@ start), tmp_after_kill / scratch_after_kill (leftovers the kills made), leftover
 import os, signal, subprocess, sys, time
 from pathlib import Path
 
-from .ops_common import (describe, AGENT, Failed, Procs, agent, agent_env, backups, check, children, comm, finish,
+from .ops_common import (describe, AGENT, Failed, Procs, add_sent_messages, agent, agent_env, backups, check, children, comm, finish,
                          intact, log, scratch_databases, seeded_cluster, temp_files, wait_for)
 
-# processed_updates and sent outbox rows (scripts/seed.sql's seed.updates): a ~25 MB dump that
-# takes 3-4 s to write and ~12 s to restore on the 2-core reference machine.
-UPDATES = 1_800_000
+# scripts/seed.sql's default size plus 40 000 sent messages of 6 KB random hex: a ~145 MB dump
+# that takes 3-5 s to write and twice that to restore on the 2-core reference machine.
+MESSAGES, MD5S_PER_MESSAGE = 40_000, 192
 
 
 def child_named(pid, name):
@@ -43,7 +43,8 @@ def kill9(pids):
 def main(work):
     figures, procs, killed, cluster = {}, Procs(), [], None
     try:
-        cluster = seeded_cluster(work, updates=UPDATES)
+        cluster = seeded_cluster(work)
+        add_sent_messages(cluster, MESSAGES, MD5S_PER_MESSAGE)
         folder = work / "backups"
         env = agent_env(cluster, folder)
 

@@ -16,7 +16,7 @@ Needs root (mount); unmounts in `finally`. Run by scripts/faults as
 import json, os, subprocess, sys, time
 from pathlib import Path
 
-from .ops_common import (describe, AGENT, Failed, Procs, Receiver, agent, agent_env, backups, check, finish, free_port,
+from .ops_common import (describe, AGENT, Failed, Procs, Receiver, add_sent_messages, agent, agent_env, backups, check, finish, free_port,
                          intact, log, seeded_cluster, temp_files, wait_for)
 
 TMPFS_MIB = 128
@@ -119,10 +119,7 @@ def main(work):
         check("not enough free space" in text, "below the floor: the message says there is not enough free space")
 
         # (b) The database grew past the space left: pg_dump runs out of space mid-write.
-        cluster.psql("booking", "INSERT INTO outbox (chat_id, method, payload, status, sent_at) "
-                     "SELECT g, 'sendMessage', jsonb_build_object('chat_id', g, 'text', t.s), 'sent', now() "
-                     f"FROM generate_series(1, {GROW_ROWS}) g, LATERAL (SELECT string_agg(md5(random()::text || g || k), '') s "
-                     f"FROM generate_series(1, {GROW_MD5S_PER_ROW}) k) t")
+        add_sent_messages(cluster, GROW_ROWS, GROW_MD5S_PER_ROW)
         fill(vol, FLOOR + (1 << 20))
         r = agent(env, "backup")
         text = failed_cleanly(env, folder, good, r, "ENOSPC mid-dump")
@@ -134,13 +131,14 @@ def main(work):
         # Space freed under a running daemon (its runs still failing): its next backup succeeds
         # and BackupFailed resolves.
         daemon = start_daemon(work, procs, receiver, daemon_env, "freed")
-        time.sleep(2.5)
-        check(temp_files(folder) == [], "the daemon's failed runs left no temporary file")
+        wait_for("a failed scheduled backup (ENOSPC)", lambda: "No space left on device" in
+                 (work / "daemon-freed.log").read_text(errors="replace"), 30, 0.1)
         (vol / "filler").unlink()
         t0 = time.monotonic()
         wait_for("a resolved BackupFailed", lambda: receiver.got("BackupFailed", "resolved"), 30, 0.1)
         figures["resolved_after_s"] = round(time.monotonic() - t0, 1)
         stop_daemon(daemon)
+        check(temp_files(folder) == [], "the daemon's runs, failed or not, left no temporary file")
         listed = backups(env)
         check(len(listed) >= 2 and listed[-1]["id"] == good["id"] and all(intact(folder, b) for b in listed),
               "the daemon's backup is listed after the good one, every listed backup intact")

@@ -19,7 +19,8 @@ AGENT = REL / "ops-agent"
 T0 = time.monotonic()
 # The clusters are throwaway: what is under test is the agent, not the server's durability,
 # so bulk seeding skips fsync and checkpoints (the agent's own fsyncs are unaffected).
-SETTINGS = ["fsync=off", "full_page_writes=off", "synchronous_commit=off", "max_wal_size=4GB"]
+SETTINGS = ["fsync=off", "full_page_writes=off", "synchronous_commit=off", "max_wal_size=4GB", "wal_level=minimal",
+            "max_wal_senders=0", "maintenance_work_mem=256MB"]
 
 
 def log(*parts):
@@ -62,6 +63,18 @@ def seeded_cluster(work, db="booking", masters=20, slots=2000, clients=5000, upd
     cluster.psql(db, "VACUUM ANALYZE")
     log(f"cluster on 127.0.0.1:{cluster.port}, {db} seeded ({masters}×{slots} bookings) in {time.monotonic() - t:.1f} s")
     return cluster
+
+
+def add_sent_messages(cluster, rows, md5s_per_row, db="booking"):
+    """Adds `rows` sent outbox messages of 32 × `md5s_per_row` random hex characters each (kept
+    30 days by bot-api): dump size and time grow with them (zlib halves hex, slowly) while a
+    restore stays cheap (one primary key), unlike scripts/seed.sql's many small rows."""
+    t = time.monotonic()
+    cluster.psql(db, "INSERT INTO outbox (chat_id, method, payload, status, sent_at) "
+                 "SELECT g, 'sendMessage', jsonb_build_object('chat_id', g, 'text', t.s), 'sent', now() "
+                 f"FROM generate_series(1, {rows}) g, LATERAL (SELECT string_agg(md5(random()::text || g || k), '') s "
+                 f"FROM generate_series(1, {md5s_per_row}) k) t")
+    log(f"added {rows} sent messages of {md5s_per_row * 32} characters in {time.monotonic() - t:.1f} s")
 
 
 def agent_env(cluster, backup_dir, db="booking", **extra):
