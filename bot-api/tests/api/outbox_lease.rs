@@ -36,10 +36,16 @@ async fn no_transaction_is_open_while_telegram_answers_and_the_row_is_leased() {
         calls.iter().any(|c| c.method == "sendMessage")
     })
     .await;
-    // Telegram is answering (1.5 s): nothing of this database sits in a transaction.
+    // Telegram has been answering for a second (of 1.5 s): no transaction of this database is
+    // that old. (A sender holding one across the call would have opened it before the call;
+    // the app's other short transactions, e.g. the reminder sweep, may be caught between two
+    // statements on a loaded machine, so "idle in transaction" alone would be a flaky signal.)
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let (idle_in_tx, leased): (i64, bool) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND state LIKE 'idle in transaction%'), \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                   AND backend_type = 'client backend' \
+                   AND xact_start < now() - interval '900 milliseconds'), \
                 (SELECT locked_until > now() FROM outbox WHERE chat_id = 11)",
     )
     .fetch_one(&db.pool)
