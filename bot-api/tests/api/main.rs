@@ -22,6 +22,7 @@ mod polling;
 mod rbac;
 mod remove_master;
 mod retention;
+mod round_trips;
 mod schedule;
 mod shutdown;
 mod slow_clients;

@@ -12,6 +12,7 @@ mod cluster;
 pub mod env_file;
 mod eventually;
 pub mod prom;
+pub mod round_trips;
 pub mod settings;
 pub mod telegram;
 
