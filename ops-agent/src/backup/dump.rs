@@ -27,14 +27,15 @@ pub struct SnapshotFacts {
 }
 
 /// Opens a REPEATABLE READ snapshot, records its facts, runs pg_dump into `out` with that
-/// snapshot, and closes the transaction. Fails on any non-zero exit of pg_dump, and past
-/// `limit` (pg_dump and its process group are killed).
+/// snapshot and compression `level` (0-9), and closes the transaction. Fails on any non-zero
+/// exit of pg_dump, and past `limit` (pg_dump and its process group are killed).
 pub async fn dump_in_snapshot(
     conn: &mut PgConnection,
     tools: &PgTools,
     limit: Duration,
     target: &PgTarget,
     out: &Path,
+    level: u8,
 ) -> anyhow::Result<SnapshotFacts> {
     let mut tx = conn
         .begin()
@@ -54,7 +55,7 @@ pub async fn dump_in_snapshot(
     // pg_dump opens the existing file without changing its mode: created 0600 here, the dump
     // is private whatever the umask pg_dump inherits.
     crate::private::create_file(out).context("creating the dump file")?;
-    let running = spawn_pg_dump(tools, target, &creds, &snapshot, out)?;
+    let running = spawn_pg_dump(tools, target, &creds, &snapshot, out, level)?;
     let mut row_counts = std::collections::BTreeMap::new();
     for table in COUNTED_TABLES {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -94,10 +95,12 @@ fn spawn_pg_dump(
     creds: &Credentials,
     snapshot: &str,
     out: &Path,
+    level: u8,
 ) -> anyhow::Result<Running> {
     let mut child = tools
         .command("pg_dump", target, creds)
         .arg("--format=custom")
+        .arg(format!("--compress={level}"))
         .arg("--no-password")
         .arg(format!("--snapshot={snapshot}"))
         .arg("--file")

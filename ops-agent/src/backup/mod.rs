@@ -1,6 +1,6 @@
-//! Taking a backup: `pg_dump -Fc` to a temporary name, fsync, size and sha256, a manifest,
-//! atomic renames (dump, then manifest = commit point), an fsync of the folder, the status file,
-//! then retention.
+//! Taking a backup: `pg_dump -Fc` (at the store's compression level) to a temporary name,
+//! fsync, size and sha256, a manifest, atomic renames (dump, then manifest = commit point), an
+//! fsync of the folder, the status file, then retention.
 //!
 //! The daemon's `backup` job calls [`take`]; `ops-agent backup` does too.
 
@@ -155,8 +155,15 @@ async fn take_locked(
     let tmp_dump = dir.join(format!("{TMP_PREFIX}{id}.dump"));
     guard.0.push(tmp_dump.clone());
     phase(Phase::Prepared, clock);
-    let facts =
-        dump::dump_in_snapshot(&mut conn, tools, store.tool_timeout, target, &tmp_dump).await?;
+    let facts = dump::dump_in_snapshot(
+        &mut conn,
+        tools,
+        store.tool_timeout,
+        target,
+        &tmp_dump,
+        store.compression_level,
+    )
+    .await?;
     phase(Phase::Dumped, clock);
     let _ = conn.close().await;
 

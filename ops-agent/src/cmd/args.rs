@@ -8,9 +8,13 @@ use std::time::Duration;
 use clap::Args;
 use shared::config::DatabaseArgs;
 
-use crate::pgtools::{PgTarget, PgTools};
+use crate::daemon::config::ToolSettings;
+use crate::pgtools::{MemorySize, PgTarget, PgTools};
 use crate::retention::RetentionPolicy;
-use crate::store::{BackupStore, DEFAULT_TOOL_TIMEOUT};
+use crate::store::{
+    BackupStore, COMPRESSION_LEVELS, DEFAULT_COMPRESSION_LEVEL, DEFAULT_TOOL_TIMEOUT, RESTORE_JOBS,
+    RestoreTuning,
+};
 
 /// Where backups live and how they are made; shared by `backup`, `list`, `prune`, `restore`
 /// and `run`.
@@ -49,14 +53,85 @@ fn positive_seconds(s: &str) -> Result<Duration, String> {
 }
 
 impl BackupArgs {
-    /// The backup store these arguments describe.
-    pub fn store(&self) -> BackupStore {
+    /// The backup store these arguments describe; `file` (the run command's TOML file, or
+    /// nothing) gives the time limit when no flag or variable does. Compression and restore
+    /// tuning are the defaults until [`DumpArgs::apply`] and [`RestoreTuningArgs::apply`].
+    pub fn store(&self, file: &ToolSettings) -> BackupStore {
         BackupStore {
-            dir: self.backup_dir.clone(),
             tools: PgTools::new(self.pg_bin_dir.as_deref()),
             retention: self.retention.policy(),
-            tool_timeout: self.tool_timeout.unwrap_or(DEFAULT_TOOL_TIMEOUT),
+            tool_timeout: self
+                .tool_timeout
+                .or(file.timeout)
+                .unwrap_or(DEFAULT_TOOL_TIMEOUT),
+            ..BackupStore::new(self.backup_dir.clone())
         }
+    }
+}
+
+/// How pg_dump compresses; `backup` and `run` flatten it.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct DumpArgs {
+    /// pg_dump's compression level, 0 (none) to 9 (smallest, slowest)
+    /// [default: 1, or `backup_compression_level` of the run command's TOML file].
+    #[arg(
+        long = "compress-level",
+        env = "OPS_BACKUP_COMPRESSION_LEVEL",
+        value_name = "0-9",
+        value_parser = clap::value_parser!(u8).range(COMPRESSION_LEVELS)
+    )]
+    pub compress_level: Option<u8>,
+}
+
+impl DumpArgs {
+    /// Sets `store`'s compression level: the flag or variable, else `file`'s, else the default.
+    pub fn apply(&self, store: &mut BackupStore, file: &ToolSettings) {
+        store.compression_level = self
+            .compress_level
+            .or(file.compression_level)
+            .unwrap_or(DEFAULT_COMPRESSION_LEVEL);
+    }
+}
+
+/// How pg_restore runs; `restore` and `run` flatten it.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct RestoreTuningArgs {
+    /// Parallel pg_restore jobs of a restore drill, 1 to 32; 1 restores in one transaction.
+    /// Drills only: a real restore stays in one transaction unless `restore --jobs` is given
+    /// [default: the machine's cores, at most 4, or `restore_jobs` of the run command's TOML file].
+    #[arg(
+        long = "restore-jobs",
+        env = "OPS_RESTORE_JOBS",
+        value_parser = clap::value_parser!(u32).range(RESTORE_JOBS)
+    )]
+    pub restore_jobs: Option<u32>,
+
+    /// `maintenance_work_mem` of pg_restore's sessions, drills and real restores (e.g. 256MB,
+    /// 1GB; each job may use this much at once)
+    /// [default: 256MB, or `restore_maintenance_work_mem` of the run command's TOML file].
+    #[arg(
+        long = "restore-maintenance-work-mem",
+        env = "OPS_RESTORE_MAINTENANCE_WORK_MEM",
+        value_name = "SIZE",
+        value_parser = clap::value_parser!(MemorySize)
+    )]
+    pub restore_maintenance_work_mem: Option<MemorySize>,
+}
+
+impl RestoreTuningArgs {
+    /// Sets `store`'s restore tuning: each flag or variable, else `file`'s key, else the default.
+    pub fn apply(&self, store: &mut BackupStore, file: &ToolSettings) {
+        let default = RestoreTuning::default();
+        store.restore = RestoreTuning {
+            drill_jobs: self
+                .restore_jobs
+                .or(file.restore_jobs)
+                .unwrap_or(default.drill_jobs),
+            maintenance_work_mem: self
+                .restore_maintenance_work_mem
+                .or(file.restore_maintenance_work_mem)
+                .unwrap_or(default.maintenance_work_mem),
+        };
     }
 }
 
@@ -134,18 +209,5 @@ impl DbBackupArgs {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cmd::{Cli, Command};
-
-    #[test]
-    fn the_retention_defaults_are_the_policy_defaults() {
-        let cli: Cli =
-            shared::config::try_parse_from(["ops-agent", "prune", "--backup-dir=/x"], &|_| None)
-                .unwrap();
-        let Command::Prune(o) = cli.command else {
-            panic!("not prune")
-        };
-        assert_eq!(o.backup.store().retention, RetentionPolicy::default());
-    }
-}
+#[path = "args_tests.rs"]
+mod tests;

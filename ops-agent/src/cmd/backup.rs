@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use super::args::DbBackupArgs;
+use super::args::{DbBackupArgs, DumpArgs};
+use crate::daemon::config::ToolSettings;
 
 /// Options of `ops-agent backup`.
 #[derive(Debug, clap::Args)]
@@ -11,6 +12,10 @@ pub struct Opts {
     #[command(flatten)]
     pub args: DbBackupArgs,
 
+    /// pg_dump's compression.
+    #[command(flatten)]
+    pub dump: DumpArgs,
+
     /// Print the manifest as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -18,7 +23,8 @@ pub struct Opts {
 
 /// Runs `ops-agent backup`: exit 0 on a complete backup.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    let store = opts.args.backup.store();
+    let mut store = opts.args.backup.store(&ToolSettings::default());
+    opts.dump.apply(&mut store, &ToolSettings::default());
     let database = opts
         .args
         .database()

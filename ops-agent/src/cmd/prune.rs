@@ -22,7 +22,9 @@ pub struct Opts {
 
 /// Runs `ops-agent prune`.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    let store = opts.backup.store();
+    let store = opts
+        .backup
+        .store(&crate::daemon::config::ToolSettings::default());
     let report = crate::retention::prune(&store.dir, &store.retention, opts.dry_run).await?;
     if opts.json {
         println!("{}", serde_json::to_string(&report)?);

@@ -8,7 +8,8 @@ use anyhow::Context;
 
 use secrecy::SecretString;
 
-use super::args::DbBackupArgs;
+use super::args::{DbBackupArgs, RestoreTuningArgs};
+use crate::daemon::config::ToolSettings;
 use crate::exit::Outcome;
 use crate::pgtools::PgTarget;
 use crate::restore::Overwrite;
@@ -20,6 +21,10 @@ pub struct Opts {
     /// The database (whose server hosts the scratch database) and the backup folder.
     #[command(flatten)]
     pub args: DbBackupArgs,
+
+    /// How pg_restore runs.
+    #[command(flatten)]
+    pub tuning: RestoreTuningArgs,
 
     /// Restore into a scratch database, run the integrity checks, drop it.
     #[arg(long)]
@@ -44,6 +49,14 @@ pub struct Opts {
     #[arg(long, value_name = "DATABASE", requires = "force")]
     pub confirm: Option<String>,
 
+    /// With --target-url: run pg_restore with N parallel jobs (1 to 32) instead of one
+    /// transaction. Faster, but a failed restore then leaves the target partly restored (with
+    /// --force, what it replaced already dropped): drop and recreate it before trying again.
+    /// Command line only, like --target-url [default: 1, one transaction].
+    #[arg(long, value_name = "N", requires = "target_url", conflicts_with = "verify",
+          value_parser = clap::value_parser!(u32).range(crate::store::RESTORE_JOBS))]
+    pub jobs: Option<u32>,
+
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -51,7 +64,8 @@ pub struct Opts {
 
 /// Runs `ops-agent restore`: exit 0 only when every check passed.
 pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
-    let store = opts.args.backup.store();
+    let mut store = opts.args.backup.store(&ToolSettings::default());
+    opts.tuning.apply(&mut store, &ToolSettings::default());
     let database = opts.args.database().inspect_err(|e| {
         // A drill records its failure for the alerts; a real restore has no status file.
         if opts.verify || opts.target_url.is_none() {
@@ -68,7 +82,9 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
                 force: opts.force,
                 confirm: opts.confirm.clone(),
             };
-            crate::restore::restore_into(&database, &store, &target, backup, &overwrite).await?
+            let jobs = opts.jobs.unwrap_or(1);
+            crate::restore::restore_into(&database, &store, &target, backup, &overwrite, jobs)
+                .await?
         }
         _ => crate::restore::verify(&database, &store, backup).await?,
     };

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use shared::http_server::{Limits, MAX_CONNECTIONS_RANGE, SECONDS_RANGE};
 
-use super::args::{BotApiArgs, DbBackupArgs};
+use super::args::{BotApiArgs, DbBackupArgs, DumpArgs, RestoreTuningArgs};
 use crate::daemon::{self, DaemonConfig, DaemonSetup};
 
 /// Options of `ops-agent run`.
@@ -39,6 +39,14 @@ pub struct Opts {
     /// Limits on the clients of /metrics and /health, and the shutdown grace.
     #[command(flatten)]
     pub http: HttpLimitsArgs,
+
+    /// The backup job's pg_dump compression.
+    #[command(flatten)]
+    pub dump: DumpArgs,
+
+    /// How the verify job's pg_restore runs.
+    #[command(flatten)]
+    pub restore: RestoreTuningArgs,
 }
 
 /// Limits on the agent's HTTP clients (enforced by [`shared::http_server`]). Each one, when
@@ -101,13 +109,10 @@ pub async fn run(opts: Opts) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("binding --listen (OPS_AGENT_LISTEN) {}", opts.listen))
         .map_err(crate::exit::bad_config)?;
-    let mut store = opts.db.backup.store();
     // A flag or variable wins over the file, as everywhere.
-    if opts.db.backup.tool_timeout.is_none()
-        && let Some(limit) = config.tool_timeout
-    {
-        store.tool_timeout = limit;
-    }
+    let mut store = opts.db.backup.store(&config.tools);
+    opts.dump.apply(&mut store, &config.tools);
+    opts.restore.apply(&mut store, &config.tools);
     let setup = DaemonSetup {
         config,
         database,

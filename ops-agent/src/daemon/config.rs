@@ -1,6 +1,7 @@
 //! The daemon's TOML configuration (`ops-agent run --config`): job schedules, alert thresholds,
-//! receivers and `[http]` limits. Every key is optional except what a receiver needs;
-//! `ops-agent.example.toml` documents them. A bad value is refused with the key's dotted path.
+//! receivers, `[http]` limits and how the client tools run. Every key is optional except what
+//! a receiver needs; `ops-agent.example.toml` documents them. A bad value is refused with the
+//! key's dotted path.
 //!
 //! Durations are seconds (fractions allowed). Secrets (`bearer_token`, `bot_token`) are wrapped
 //! in [`SecretString`] as they are read; `*_env` variants name an environment variable instead.
@@ -12,6 +13,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use shared::config::EnvLookup;
 
+pub use tools::ToolSettings;
 pub use values::ConfigError;
 use values::{invalid, seconds};
 
@@ -50,9 +52,9 @@ pub struct DaemonConfig {
     pub external_url: Option<String>,
     /// URL of `runbooks/alerts.md`; each alert links to `#<alertname lowercased>`.
     pub runbook_base_url: String,
-    /// `tool_timeout_seconds`: the time limit of each pg_dump/pg_restore, when the file sets
-    /// one (`--tool-timeout-seconds`/`OPS_TOOL_TIMEOUT_SECONDS` win over it).
-    pub tool_timeout: Option<Duration>,
+    /// How the client tools run (`tool_timeout_seconds`, `backup_compression_level`,
+    /// `restore_jobs`, `restore_maintenance_work_mem`), where the file says; flags win.
+    pub tools: ToolSettings,
     /// `[http]`: limits on the agent's HTTP clients and the shutdown grace (flags win).
     pub http: shared::http_server::Limits,
 }
@@ -63,6 +65,9 @@ struct RawConfig {
     external_url: Option<String>,
     runbook_base_url: Option<String>,
     tool_timeout_seconds: Option<f64>,
+    backup_compression_level: Option<i64>,
+    restore_jobs: Option<i64>,
+    restore_maintenance_work_mem: Option<String>,
     #[serde(default)]
     jobs: RawJobs,
     #[serde(default)]
@@ -170,6 +175,7 @@ impl DaemonConfig {
     /// [`Self::parse`] with `env` as the environment `*_env` keys read (tests pass a map).
     pub fn parse_with_env(text: &str, env: EnvLookup<'_>) -> Result<Self, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| values::parse_error(text, &e))?;
+        let tools = tools::tool_settings(&raw)?;
         let (backup, _) = job(Job::Backup, raw.jobs.backup)?;
         let (prune, _) = job(Job::Prune, raw.jobs.prune)?;
         let (verify, _) = job(Job::Verify, raw.jobs.verify)?;
@@ -246,13 +252,9 @@ impl DaemonConfig {
         if let Some(u) = &raw.external_url {
             receivers::http_url("external_url", Some(u.clone()))?;
         }
-        let tool_timeout = raw
-            .tool_timeout_seconds
-            .map(|v| seconds("tool_timeout_seconds", Some(v), Duration::ZERO, false))
-            .transpose()?;
         Ok(Self {
             http: http::limits(raw.http)?,
-            tool_timeout,
+            tools,
             backup,
             prune,
             verify,
@@ -276,6 +278,9 @@ mod receivers;
 
 #[path = "config_http.rs"]
 mod http;
+
+#[path = "config_tools.rs"]
+mod tools;
 
 #[cfg(test)]
 #[path = "config_tests.rs"]

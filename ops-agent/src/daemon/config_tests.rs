@@ -25,6 +25,9 @@ fn the_committed_example_parses() {
         Duration::from_secs(4 * 3600)
     );
     assert_eq!(c.receivers[1].repeat_interval, Duration::from_secs(60));
+    // The values it shows are the defaults, as its header says.
+    assert_eq!(c.http, shared::http_server::Limits::default());
+    assert_eq!(c.tools, ToolSettings::default());
 }
 
 #[test]
@@ -102,14 +105,6 @@ fn an_empty_secret_variable_counts_as_unset() {
     }
     let c = with_env(&text, &[("HOOK_TOKEN", "3f9a")]).unwrap();
     assert_eq!(c.receivers.len(), 1);
-}
-
-#[test]
-fn the_tool_time_limit_is_optional_and_positive() {
-    assert_eq!(DaemonConfig::parse("").unwrap().tool_timeout, None);
-    let c = DaemonConfig::parse("tool_timeout_seconds = 3600").unwrap();
-    assert_eq!(c.tool_timeout, Some(Duration::from_secs(3600)));
-    assert!(err("tool_timeout_seconds = 0").contains("tool_timeout_seconds"));
 }
 
 #[test]

@@ -5,12 +5,15 @@
 //! `PGHOST`/`PGPORT`/`PGUSER`/`PGDATABASE`, the password through a 0600 `PGPASSFILE` in a
 //! private (0700) temporary folder that is removed when [`Credentials`] is dropped. Each child's
 //! environment is cleared first, so nothing else of ours (e.g. `DATABASE_URL`) leaks into it.
+//! Session settings travel as `PGOPTIONS` ([`SessionSettings`]), off the command line too.
 
 mod child;
 mod pgpass;
+mod session;
 mod version;
 
 pub use child::{kill_group, read_tail, wait_limited};
+pub use session::{MemorySize, SessionSettings};
 pub use version::{check_tool_not_older, parse_tool_major};
 
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};

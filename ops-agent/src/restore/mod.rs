@@ -25,7 +25,7 @@ use crate::manifest;
 use crate::pgtools::PgTarget;
 use crate::status::{self, RunKind, RunStatus};
 use crate::store::BackupStore;
-use pg_restore::{checksum, restore_and_check};
+use pg_restore::{Plan, checksum, restore_and_check};
 
 /// Restores `backup_id` (default: newest) of `store` into a scratch database on `database`'s
 /// server, checks it, drops it. Records the outcome in the status file whatever happens; `Ok`
@@ -147,7 +147,7 @@ async fn verify_inner(
             store.tool_timeout,
             scratch.target(),
             &entry,
-            false,
+            &Plan::drill(&store.restore),
         )
         .await;
         let dropped = scratch.drop_now().await;

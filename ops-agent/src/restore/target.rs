@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use sqlx::{Connection, PgConnection};
 
-use super::pg_restore::{checksum, restore_and_check};
+use super::pg_restore::{Plan, checksum, restore_and_check};
 use super::report::VerifyReport;
 use crate::events::restore::{RestoreCompleted, RestoreSourceUnreachable};
 use crate::exit::{Unavailable, bad_config};
@@ -59,12 +59,17 @@ async fn source_identity(source: &PgTarget) -> anyhow::Result<(String, String)> 
 /// to both, and a target holding tables unless `overwrite` is forced and names it (the objects
 /// the dump re-creates are then dropped first). When the source cannot be reached (the
 /// incident took its server), only an empty target is accepted (`restore_source_unreachable`).
+///
+/// `jobs` 1 restores in one transaction, so a failure leaves the target as it was; more run
+/// pg_restore's parallel jobs, faster, but a failure then leaves a partly restored target
+/// (replaced objects already dropped when forced). The operator chooses (`restore --jobs`).
 pub async fn restore_into(
     source: &PgTarget,
     store: &BackupStore,
     target: &PgTarget,
     backup_id: Option<&str>,
     overwrite: &Overwrite,
+    jobs: u32,
 ) -> anyhow::Result<VerifyReport> {
     let clock = Instant::now();
     let entry = manifest::find(&store.dir, backup_id)?;
@@ -133,8 +138,8 @@ pub async fn restore_into(
              --confirm {name} (the target database's name)"
         )));
     }
-    let timed =
-        restore_and_check(&store.tools, store.tool_timeout, target, &entry, tables > 0).await?;
+    let plan = Plan::real(&store.restore, jobs, tables > 0);
+    let timed = restore_and_check(&store.tools, store.tool_timeout, target, &entry, &plan).await?;
     let mut checks = vec![sum];
     checks.extend(timed.checks);
     RestoreCompleted {

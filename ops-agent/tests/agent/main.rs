@@ -17,6 +17,7 @@ mod private_files;
 mod probe;
 mod restore;
 mod restore_target;
+mod restore_tuning;
 mod retention;
 mod rules;
 mod scheduler;
