@@ -1,8 +1,8 @@
 //! Where a booking is decided. `/book` locks the master's row (serialising it with schedule
-//! writes), lets [`decide()`] judge the request by that row and the clock, reads the database
-//! facts about the chosen slot (client's active bookings, blocks, taken) in one combined query,
-//! lets [`decide::admit`] judge those, and inserts. The exclusion constraint stays the safety
-//! net under all of it. `/cancel` ([`cancel()`]) checks ownership and the client's cut-off.
+//! writes), lets [`decide()`] judge the request by that row and the clock, then reads the
+//! database facts about the chosen slot (client's active bookings, blocks, taken) and inserts
+//! when they allow it, in one statement; [`decide::admit`] words a refusal from those facts.
+//! The exclusion constraint stays the safety net under all of it. `/cancel` ([`cancel()`]) checks ownership and the client's cut-off.
 //! Every refusal is a sentence plus a `booking_failed` event.
 
 pub mod cancel;
@@ -35,8 +35,8 @@ fn refuse(fx: &mut Effects, actor: &Actor, master: Option<i64>, refusal: &Refusa
 /// `/book <master_id> <date> <HH:MM>` (and the confirm button). A wall-clock time that occurs
 /// twice (clocks going back) means the earlier instant unless `later` (buttons only).
 ///
-/// Three round trips, as before the decision was pulled out: the locked master row, the
-/// combined occupancy query, the insert — fewer when a step refuses.
+/// Two round trips: the locked master row, then the occupancy facts and the insert in one
+/// statement — one when the master row already refuses.
 pub async fn book(
     conn: &mut PgConnection,
     rules: &BookingRules,
@@ -77,18 +77,31 @@ pub async fn book(
             return Ok(());
         }
     };
-    let (active_bookings, blocked, taken): (i64, bool, bool) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM bookings WHERE client_id = $1 AND status = 'confirmed' \
-                 AND starts_at > now()), \
-                EXISTS (SELECT 1 FROM availability_blocks WHERE master_id = $2 \
-                 AND starts_at < $4 AND ends_at > $3), \
-                EXISTS (SELECT 1 FROM bookings WHERE master_id = $2 AND status = 'confirmed' \
-                 AND starts_at < $4 AND ends_at > $3)",
+    // The occupancy facts and the insert in one statement. The insert's own condition is the
+    // safety (with the exclusion constraint under it); `admit` only picks the sentence for a
+    // refusal. The facts are fresh: this statement's snapshot is taken after the earlier
+    // statements of this transaction took the client's row lock (record_and_register) and the
+    // master's, so no booking of this client or on this master can commit unseen.
+    let (active_bookings, blocked, taken, id): (i64, bool, bool, Option<i64>) = sqlx::query_as(
+        "WITH facts AS ( \
+           SELECT (SELECT count(*) FROM bookings WHERE client_id = $1 AND status = 'confirmed' \
+                    AND starts_at > now()) AS active, \
+                  EXISTS (SELECT 1 FROM availability_blocks WHERE master_id = $2 \
+                    AND starts_at < $4 AND ends_at > $3) AS blocked, \
+                  EXISTS (SELECT 1 FROM bookings WHERE master_id = $2 AND status = 'confirmed' \
+                    AND starts_at < $4 AND ends_at > $3) AS taken), \
+         ins AS ( \
+           INSERT INTO bookings (master_id, client_id, starts_at, ends_at) \
+           SELECT $2, $1, $3, $4 FROM facts \
+           WHERE facts.active < $5 AND NOT facts.blocked AND NOT facts.taken \
+           ON CONFLICT DO NOTHING RETURNING id) \
+         SELECT f.active, f.blocked, f.taken, (SELECT id FROM ins) FROM facts f",
     )
     .bind(actor.user_id)
     .bind(master_id)
     .bind(slot.start)
     .bind(slot.end)
+    .bind(i64::from(rules.max_active_bookings))
     .fetch_one(&mut *conn)
     .await?;
     let occupancy = Occupancy {
@@ -96,28 +109,18 @@ pub async fn book(
         blocked,
         taken,
     };
-    let slot = match decide::admit(slot, &occupancy, rules) {
-        Ok(slot) => slot,
-        Err(refusal) => {
+    let id = match (id, decide::admit(slot, &occupancy, rules)) {
+        (Some(id), _) => id,
+        (None, Err(refusal)) => {
             refuse(fx, actor, Some(master_id), &refusal);
             return Ok(());
         }
-    };
-    // The row lock makes a clash impossible here; should one slip through anyway, the
-    // exclusion constraint turns it into "no row", not an error that aborts the update.
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO bookings (master_id, client_id, starts_at, ends_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT DO NOTHING RETURNING id",
-    )
-    .bind(master_id)
-    .bind(actor.user_id)
-    .bind(slot.start)
-    .bind(slot.end)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(id) = id else {
-        refuse(fx, actor, Some(master_id), &Refusal::taken(&slot));
-        return Ok(());
+        // Admitted by the facts, yet no row: a clash the exclusion constraint turned into
+        // "no row" rather than an error that aborts the update.
+        (None, Ok(slot)) => {
+            refuse(fx, actor, Some(master_id), &Refusal::taken(&slot));
+            return Ok(());
+        }
     };
     let (when, tz) = (slot.when(), slot.tz);
     fx.reply_with(

@@ -22,7 +22,7 @@ const TODAY: &[(&str, u64)] = &[
     ("/help", 4),
     ("/masters", 5),
     ("/slots", 6),
-    ("/book, booked", 7),
+    ("/book, booked", 6),
     ("/book, slot taken", 6),
     ("/book, malformed", 4),
     ("/my", 5),
