@@ -5,6 +5,7 @@ check queries, both with the drill of before (one transaction) and with the agen
 against a seeded cluster (bench/README.md, "Restore drill and compression")."""
 import json, os, statistics, subprocess, time
 
+from . import upkeep
 from .common import REL, ROOT, sh, timed
 
 REPS = 2
@@ -19,6 +20,7 @@ def run(cluster, work, quick, rows, data):
     raw_file = backup(cluster, work, db, agent_env, rows, data)
     compression(cluster, work, db, agent_env, rows, data)
     drill(cluster, raw_file, agent_env, rows, data)
+    upkeep.run(cluster, db, rows, data)
     cluster.psql("postgres", f"DROP DATABASE {db}")
     print(json.dumps(data["backup"]), json.dumps(data["restore_verify"]), json.dumps(data["compression"]))
 
