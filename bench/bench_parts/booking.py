@@ -1,10 +1,10 @@
 """Parts 1, 2, 5 and 6 of bench/run: the booking path through the real webhook (HTTP POST of a
 Telegram update -> booking committed and its reply in the outbox) against pgbench running the
 handler's statements; observability on vs off; free-slot listing; bot-api RSS."""
-import datetime, json, os, re, socket, statistics, subprocess, threading, time, urllib.request
+import datetime, json, os, re, socket, statistics, subprocess, threading, time
 
 from . import peer
-from .common import REL, ROOT, rss_kib, sh
+from .common import REL, ROOT, Served, rss_kib, sh
 
 SECRET = "bench-webhook-secret"
 MASTERS = 300
@@ -20,34 +20,18 @@ def free_port():
     return port
 
 
-class Bot:
+class Bot(Served):
     def __init__(self, cluster, db, work, observability):
-        self.port = free_port()
-        env = dict(os.environ, DATABASE_URL=cluster.url(db), BOT_API_LISTEN=f"127.0.0.1:{self.port}",
+        port = free_port()
+        env = dict(os.environ, DATABASE_URL=cluster.url(db), BOT_API_LISTEN=f"127.0.0.1:{port}",
                    TELEGRAM_WEBHOOK_SECRET=SECRET, BOT_MODE="webhook", LOG_FORMAT="json",
                    BOT_OBSERVABILITY_OFF="false" if observability else "true", BOT_HORIZON_DAYS="60",
                    # The bench measures the booking path at full speed from few simulated users:
                    # flood control and the per-chat outbox cap would turn most of it into refusals.
                    BOT_USER_UPDATES_PER_MINUTE="0", BOT_OUTBOX_MAX_PENDING_PER_CHAT="0")
         env.pop("TELEGRAM_BOT_TOKEN", None)
-        self.log = open(work / f"bot-{'on' if observability else 'off'}.log", "a")
-        self.proc = subprocess.Popen([str(REL / "bot-api"), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/ready", timeout=1)
-                return
-            except Exception:
-                time.sleep(0.1)
-        raise RuntimeError("bot-api did not become ready")
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}/telegram/webhook"
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        self.log.close()
+        super().__init__([str(REL / "bot-api"), "serve"], env, work / f"bot-{'on' if observability else 'off'}.log",
+                         port, "bot-api")
 
 
 class Load:

@@ -1,5 +1,5 @@
 """Shared pieces of bench/run: shell helpers, the throwaway cluster, process measurements."""
-import os, shlex, subprocess, time
+import os, shlex, subprocess, time, urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -77,3 +77,29 @@ def timed(cmd, env=None):
         out.seek(0)
         err.seek(0)
         return wall, peak, out.read(), err.read(), p.returncode
+
+
+class Served:
+    """A webhook process on 127.0.0.1:`port` (bot-api, or the peer baseline): started, waited
+    for until `/ready` answers, stopped by its PID."""
+
+    def __init__(self, cmd, env, log_path, port, name):
+        self.port, self.log = port, open(log_path, "a")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1)
+                return
+            except Exception:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{name} did not become ready (see {log_path})")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/telegram/webhook"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()

@@ -7,9 +7,9 @@
   the code) with 50,000 pending rows for one chat and one each for 100 other chats, run by
   pgbench inside a rolled-back transaction so every run claims from the same backlog.
 """
-import os, re, subprocess, time, urllib.request
+import os, re, subprocess
 
-from .common import ROOT, sh
+from .common import ROOT, Served, sh
 
 # Debian's python3-aiohttp/python3-asyncpg live beside the system interpreter, whatever
 # python3 runs bench/run.
@@ -23,31 +23,12 @@ def ensure_peer_deps():
                        check=True, capture_output=True)
 
 
-class Peer:
+class Peer(Served):
     def __init__(self, cluster, db, secret, port, work, pool=10):
         ensure_peer_deps()
-        self.port = port
         env = dict(os.environ, DATABASE_URL=cluster.url(db), TELEGRAM_WEBHOOK_SECRET=secret)
-        self.log = open(work / "peer.log", "a")
-        self.proc = subprocess.Popen([SYSTEM_PYTHON, str(ROOT / "bench/peer_webhook.py"), "--listen",
-                                      f"127.0.0.1:{port}", "--pool", str(pool)],
-                                     env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1)
-                return
-            except Exception:
-                time.sleep(0.1)
-        raise RuntimeError("the peer webhook did not start (see peer.log)")
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}/telegram/webhook"
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        self.log.close()
+        super().__init__([SYSTEM_PYTHON, str(ROOT / "bench/peer_webhook.py"), "--listen", f"127.0.0.1:{port}",
+                          "--pool", str(pool)], env, work / "peer.log", port, "the peer webhook")
 
 
 def claim_sql():

@@ -12,7 +12,7 @@ minutes), bookings, tables. A block with a `<placeholder>` or an unknown variabl
 
 Run by scripts/faults as `python3 -m fault_parts.runbook_restore <work folder>` (cwd scripts/).
 """
-import json, os, re, shlex, subprocess, sys, time
+import json, re, shlex, subprocess, sys, time
 from pathlib import Path
 
 from .ops_common import (REL, ROOT, Cluster, SETTINGS, Failed, agent, agent_env, backups, check, describe, finish, log,
