@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The peer baseline of bench/run (issue 16): what a Python bot on PostgreSQL would run for the
 booking path — an aiohttp webhook and an asyncpg pool (the stack of an aiogram bot), handling
-`/book <master> <YYYY-MM-DD> <HH:MM>` with the same statements bot-api runs (see
-bench_parts/booking.pgbench) in one transaction, and the same checks in Python: known master,
+`/book <master> <YYYY-MM-DD> <HH:MM>` the way such a bot is usually written: one transaction
+of six statements (BEGIN, record + register, the master row locked, the slot's facts, the
+insert, the replies, COMMIT — the design bot-api had before it moved to three round trips and
+`bot_book`, see bench_parts/booking.pgbench), and the same checks in Python: known master,
 working hours, slot grid, not taken, the client's cap, at most once per update_id.
 
 Bench-only: not part of the product, never deployed. It answers like bot-api's webhook

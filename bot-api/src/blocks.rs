@@ -1,17 +1,21 @@
 //! Availability blocks (days off, breaks): adding one — refused, listing them, when it
-//! overlaps confirmed bookings — listing and removing. Adding takes the master's row lock
-//! like a booking does, so the overlap check and the insert see the same bookings.
+//! overlaps confirmed bookings — listing and removing. Adding's write takes the master's row
+//! for update, which waits for the bookings in flight (they hold it in share mode), so the
+//! overlap check and the insert see the same bookings.
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::PgConnection;
 
 use crate::effects::{Effects, Event};
 use crate::events::access::RbacDeny;
 use crate::rbac::Actor;
-use crate::schedule::{lock_master, own_master, parse_tz, written};
+use crate::schedule::{inactive, own_master, parse_tz, written};
 use crate::slots;
+use crate::writes::Write;
 
-/// `/block <date> [range]`: refused, listing them, when confirmed bookings overlap.
+/// `/block <date> [range]`: refused, listing them, when confirmed bookings overlap. One read
+/// (the overlapping bookings and an id for the block), then the write (`bot_block`), which
+/// checks under the master's row lock that the overlapping bookings are still those read.
 pub async fn block(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -22,11 +26,7 @@ pub async fn block(
     let Some(master_id) = own_master(actor, fx) else {
         return Ok(());
     };
-    let Some(tz) = lock_master(conn, master_id).await? else {
-        fx.reply(format!("Master #{master_id} is not active."));
-        written(fx, actor, "block_added", false, Some(master_id));
-        return Ok(());
-    };
+    let tz = actor.master_tz.unwrap_or(chrono_tz::Tz::UTC);
     let (from, to) = match range {
         None => slots::day_bounds(date, tz),
         Some((a, b)) => (
@@ -39,43 +39,49 @@ pub async fn block(
         written(fx, actor, "block_added", false, Some(master_id));
         return Ok(());
     }
-    let conflicts: Vec<(i64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "SELECT id, starts_at FROM bookings WHERE master_id = $1 AND status = 'confirmed' \
-         AND starts_at < $3 AND ends_at > $2 ORDER BY starts_at",
-    )
-    .bind(master_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    if !conflicts.is_empty() {
-        let list: Vec<String> = conflicts
-            .iter()
-            .map(|(id, at)| format!("#{id} at {}", slots::local_datetime(tz, *at)))
-            .collect();
-        fx.reply(format!(
-            "The block was not added because it overlaps confirmed bookings: {}. \
-             Cancel them first or choose another range.",
-            list.join(", ")
-        ));
-        written(fx, actor, "block_added", false, Some(master_id));
-        return Ok(());
-    }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO availability_blocks (master_id, starts_at, ends_at) VALUES ($1, $2, $3) \
-         RETURNING id",
+    let (block_id, ids, starts): (i64, Vec<i64>, Vec<DateTime<Utc>>) = sqlx::query_as(
+        "SELECT (SELECT nextval('availability_blocks_id_seq')), \
+                coalesce(array_agg(id ORDER BY starts_at, id), '{}'), \
+                coalesce(array_agg(starts_at ORDER BY starts_at, id), '{}') \
+         FROM bookings WHERE master_id = $1 AND status = 'confirmed' \
+         AND starts_at < $3 AND ends_at > $2",
     )
     .bind(master_id)
     .bind(from)
     .bind(to)
     .fetch_one(&mut *conn)
     .await?;
-    fx.reply(format!(
-        "Block #{id} added: {} to {} ({tz}).",
-        slots::local_datetime(tz, from),
-        slots::local_datetime(tz, to)
-    ));
-    written(fx, actor, "block_added", true, Some(master_id));
+    let conflict = !ids.is_empty();
+    fx.write(Write::Block {
+        master_id,
+        block_id,
+        from,
+        to,
+        overlapping: ids.clone(),
+    });
+    if conflict {
+        let list: Vec<String> = ids
+            .iter()
+            .zip(&starts)
+            .map(|(id, at)| format!("#{id} at {}", slots::local_datetime(tz, *at)))
+            .collect();
+        fx.on("conflict");
+        fx.reply(format!(
+            "The block was not added because it overlaps confirmed bookings: {}. \
+             Cancel them first or choose another range.",
+            list.join(", ")
+        ));
+        written(fx, actor, "block_added", false, Some(master_id));
+    } else {
+        fx.on("added");
+        fx.reply(format!(
+            "Block #{block_id} added: {} to {} ({tz}).",
+            slots::local_datetime(tz, from),
+            slots::local_datetime(tz, to)
+        ));
+        written(fx, actor, "block_added", true, Some(master_id));
+    }
+    inactive(fx, actor, "block_added", master_id);
     Ok(())
 }
 
@@ -147,12 +153,16 @@ pub async fn unblock(
             fx.reply(format!("Sorry, block #{block_id} is not yours to remove."));
         }
         Some(_) => {
-            sqlx::query("DELETE FROM availability_blocks WHERE id = $1")
-                .bind(block_id)
-                .execute(&mut *conn)
-                .await?;
+            fx.write(Write::Unblock {
+                master_id,
+                block_id,
+            });
+            fx.on("removed");
             fx.reply(format!("Block #{block_id} removed."));
             written(fx, actor, "block_removed", true, Some(master_id));
+            fx.on("gone");
+            fx.reply(format!("There is no block #{block_id}."));
+            written(fx, actor, "block_removed", false, Some(master_id));
         }
     }
     Ok(())

@@ -89,15 +89,17 @@ pub async fn slots(
     fx: &mut Effects,
 ) -> Result<(), sqlx::Error> {
     let now = Utc::now();
-    let date = match date {
-        Some(d) => d,
-        None => match active_master_tz(conn, master_id).await? {
-            Some((_, tz)) => slots::today(tz, now),
-            None => now.date_naive(),
-        },
-    };
-    let m = match schedule::master_day(conn, master_id, date, false).await? {
-        Some(m) if m.active => m,
+    // One read whether or not the day is given: without one it is today in the master's zone,
+    // which only the read tells, so the busy ranges are read for every day it can be.
+    let anchor = date.unwrap_or_else(|| now.date_naive());
+    let midnight = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
+    let span = if date.is_some() { (1, 2) } else { (2, 3) };
+    let range = (
+        midnight(anchor) - Duration::days(span.0),
+        midnight(anchor) + Duration::days(span.1),
+    );
+    let week = match schedule::master_week(conn, master_id, range).await? {
+        Some(w) if w.active => w,
         _ => {
             fx.reply(format!(
                 "There is no active master #{master_id}; see /masters."
@@ -105,19 +107,10 @@ pub async fn slots(
             return Ok(());
         }
     };
-    let tz = m.tz();
-    let (day_start, day_end) = slots::day_bounds(date, tz);
-    let busy: Vec<(DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT starts_at, ends_at FROM availability_blocks \
-           WHERE master_id = $1 AND starts_at < $3 AND ends_at > $2 \
-         UNION ALL SELECT starts_at, ends_at FROM bookings \
-           WHERE master_id = $1 AND status = 'confirmed' AND starts_at < $3 AND ends_at > $2",
-    )
-    .bind(master_id)
-    .bind(day_start)
-    .bind(day_end)
-    .fetch_all(&mut *conn)
-    .await?;
+    let tz = parse_tz(&week.time_zone);
+    let date = date.unwrap_or_else(|| slots::today(tz, now));
+    let m = week.day(date);
+    let busy = week.busy();
     let earliest = now + Duration::minutes(i64::from(rules.min_notice_minutes));
     let latest = now + Duration::days(i64::from(rules.horizon_days));
     let free: Vec<DateTime<Utc>> = m
@@ -241,11 +234,7 @@ pub async fn agenda(
         fx.reply("You do not have an active master profile.");
         return Ok(());
     };
-    let tz: String = sqlx::query_scalar("SELECT time_zone FROM masters WHERE id = $1")
-        .bind(master_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let tz = parse_tz(&tz);
+    let tz = actor.master_tz.unwrap_or(chrono_tz::Tz::UTC);
     let date = date.unwrap_or_else(|| slots::today(tz, Utc::now()));
     let (from, to) = slots::day_bounds(date, tz);
     let rows: Vec<AgendaRow> = sqlx::query_as(

@@ -7,19 +7,21 @@
 //! - [`chat`] — the terminal chat (offline trials through the same update handler).
 //! - [`http`] — warp routes — webhook, health, readiness, metrics — and the one rejection handler.
 //! - [`telegram`] — Bot API types, the HTTP client, long polling, the outbox sender.
-//! - [`updates`] — where an update enters: dedup by `update_id`, dispatch, replies, one commit.
+//! - [`updates`] — where an update enters: the sender registered, the command read and decided,
+//!   then one statement that records the update, writes and enqueues the replies.
+//! - [`writes`] — that last statement: the SQL function of each kind of write.
 //! - [`commands`] — parsing of typed commands and button callbacks into one [`commands::Command`].
 //! - [`rbac`] — roles (client < master < admin) and who may run what.
 //! - [`booking`] — where a booking is decided: the pure decision (`booking::decide`), its
-//!   refusals, the transaction around it (insert), and cancelling.
-//! - [`schedule`] — working hours and time zones of masters; the master row lock.
+//!   refusals, the slot read and the prepared outcomes of the insert, and cancelling.
+//! - [`schedule`] — working hours and time zones of masters.
 //! - [`blocks`] — days off and breaks (`/block`, `/blocks`, `/unblock`).
 //! - [`masters`] — `/addmaster` and `/removemaster`.
 //! - [`browse`] — read-only views with buttons: masters, free days and slots, `/my`, agenda.
 //! - [`keyboards`] — inline keyboards and their compact (≤ 64 byte) callback data.
-//! - [`effects`] — the replies and events one update produces, applied at commit.
+//! - [`effects`] — the write, replies and events one update produces, per outcome.
 //! - [`slots`] — pure slot arithmetic (hours − blocks − bookings) across DST.
-//! - [`outbox`] — enqueueing replies inside the update's transaction.
+//! - [`outbox`] — outgoing Bot API calls; enqueueing those of the reminder sweep.
 //! - [`reminders`] — the reminder sweep before appointments.
 //! - [`retention`] — the scheduled prune of old update ids and outbox rows.
 //! - [`throttle`] — flood control: a token bucket per user.
@@ -51,3 +53,4 @@ pub mod slots;
 pub mod telegram;
 pub mod throttle;
 pub mod updates;
+pub mod writes;

@@ -11,6 +11,7 @@ use crate::events::booking::{BookingCancelled, CancelledBy};
 use crate::rbac::Actor;
 use crate::schedule::{parse_tz, written};
 use crate::slots;
+use crate::writes::Write;
 
 /// `/addmaster <telegram_user_id> <name…>`; the user must have written to the bot.
 pub async fn add_master(
@@ -21,14 +22,18 @@ pub async fn add_master(
     name: &str,
     fx: &mut Effects,
 ) -> Result<(), sqlx::Error> {
-    let found: Option<(i64, i64, Option<i64>, Option<bool>)> = sqlx::query_as(
-        "SELECT u.id, u.chat_id, m.id, m.active FROM users u \
-         LEFT JOIN masters m ON m.user_id = u.id WHERE u.telegram_id = $1 FOR UPDATE OF u",
+    // A new master's id is drawn here, so the replies can name it.
+    // (users.id, chat, master id and whether active if a master, new master id if not)
+    type Row = (i64, i64, Option<i64>, Option<bool>, Option<i64>);
+    let found: Option<Row> = sqlx::query_as(
+        "SELECT u.id, u.chat_id, m.id, m.active, \
+                CASE WHEN m.id IS NULL THEN nextval('masters_id_seq') END \
+         FROM users u LEFT JOIN masters m ON m.user_id = u.id WHERE u.telegram_id = $1",
     )
     .bind(telegram_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((user_id, chat_id, master, active)) = found else {
+    let Some((user_id, chat_id, master, active, new_id)) = found else {
         fx.reply(format!(
             "User {telegram_id} has not sent /start to the bot yet, so they cannot be made a master."
         ));
@@ -40,30 +45,18 @@ pub async fn add_master(
         written(fx, actor, "master_added", false, Some(id));
         return Ok(());
     }
-    let id: i64 = match master {
-        Some(id) => {
-            sqlx::query_scalar(
-                "UPDATE masters SET active = TRUE, display_name = $2, updated_at = now() \
-                 WHERE id = $1 RETURNING id",
-            )
-            .bind(id)
-            .bind(name)
-            .fetch_one(&mut *conn)
-            .await?
-        }
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO masters (user_id, display_name, time_zone, slot_minutes) \
-                 VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(user_id)
-            .bind(name)
-            .bind(rules.default_time_zone.name())
-            .bind(i32::try_from(rules.slot_minutes.clamp(5, 720)).unwrap_or(60))
-            .fetch_one(&mut *conn)
-            .await?
-        }
+    let Some(id) = master.or(new_id) else {
+        return Ok(());
     };
+    fx.write(Write::AddMaster {
+        user_id,
+        existing: master,
+        new_id,
+        name: name.to_owned(),
+        tz: rules.default_time_zone.name().to_owned(),
+        slot_minutes: i32::try_from(rules.slot_minutes.clamp(5, 720)).unwrap_or(60),
+    });
+    fx.on("added");
     fx.reply(format!(
         "{name} (user {telegram_id}) is now master #{id}, in time zone {}.",
         rules.default_time_zone.name()
@@ -80,9 +73,10 @@ pub async fn add_master(
 
 /// `/removemaster <master_id> [confirm]`: deactivates the master. When they have future
 /// confirmed bookings, the admin is first told how many and asked to repeat with `confirm`;
-/// then those bookings are cancelled (by the admin) and each client is told. The master row is
-/// locked first (the lock a booking takes), so no booking slips in meanwhile. Past bookings and
-/// the master row are kept as history.
+/// then those bookings are cancelled (by the admin) and each client is told. The write
+/// (`bot_remove_master`) takes the master's row for update, which waits for bookings in flight,
+/// and cancels exactly the bookings read and worded here, or has them read again when another
+/// slipped in meanwhile. Past bookings and the master row are kept as history.
 pub async fn remove_master(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -90,26 +84,36 @@ pub async fn remove_master(
     confirm: bool,
     fx: &mut Effects,
 ) -> Result<(), sqlx::Error> {
-    let found: Option<(String, String)> = sqlx::query_as(
-        "SELECT display_name, time_zone FROM masters WHERE id = $1 AND active FOR UPDATE",
+    type Row = (String, String, Vec<i64>, Vec<DateTime<Utc>>, Vec<i64>);
+    let found: Option<Row> = sqlx::query_as(
+        "SELECT m.display_name, m.time_zone, \
+                coalesce(array_agg(b.id ORDER BY b.starts_at, b.id) \
+                         FILTER (WHERE b.id IS NOT NULL), '{}'), \
+                coalesce(array_agg(b.starts_at ORDER BY b.starts_at, b.id) \
+                         FILTER (WHERE b.id IS NOT NULL), '{}'), \
+                coalesce(array_agg(u.chat_id ORDER BY b.starts_at, b.id) \
+                         FILTER (WHERE b.id IS NOT NULL), '{}') \
+         FROM masters m \
+         LEFT JOIN bookings b ON b.master_id = m.id AND b.status = 'confirmed' \
+              AND b.starts_at > now() \
+         LEFT JOIN users u ON u.id = b.client_id \
+         WHERE m.id = $1 AND m.active GROUP BY m.id",
     )
     .bind(master_id)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((name, tz)) = found else {
+    let Some((name, tz, ids, starts, chats)) = found else {
         fx.reply(format!("There is no active master #{master_id}."));
         written(fx, actor, "master_removed", false, Some(master_id));
         return Ok(());
     };
     let tz = parse_tz(&tz);
-    let future: Vec<(i64, DateTime<Utc>, i64)> = sqlx::query_as(
-        "SELECT b.id, b.starts_at, u.chat_id FROM bookings b JOIN users u ON u.id = b.client_id \
-         WHERE b.master_id = $1 AND b.status = 'confirmed' AND b.starts_at > now() \
-         ORDER BY b.starts_at, b.id",
-    )
-    .bind(master_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let future: Vec<(i64, DateTime<Utc>, i64)> = ids
+        .iter()
+        .zip(&starts)
+        .zip(&chats)
+        .map(|((id, at), chat)| (*id, *at, *chat))
+        .collect();
     if !future.is_empty() && !confirm {
         let first = slots::local_datetime(tz, future[0].1);
         fx.reply(format!(
@@ -120,19 +124,11 @@ pub async fn remove_master(
         ));
         return Ok(());
     }
-    sqlx::query("UPDATE masters SET active = FALSE, updated_at = now() WHERE id = $1")
-        .bind(master_id)
-        .execute(&mut *conn)
-        .await?;
-    let ids: Vec<i64> = future.iter().map(|b| b.0).collect();
-    sqlx::query(
-        "UPDATE bookings SET status = 'cancelled', cancelled_at = now(), cancelled_by = $2 \
-         WHERE id = ANY($1)",
-    )
-    .bind(&ids)
-    .bind(CancelledBy::Admin.as_str())
-    .execute(&mut *conn)
-    .await?;
+    fx.write(Write::RemoveMaster {
+        master_id,
+        future: ids,
+    });
+    fx.on("removed");
     for (booking_id, starts_at, chat) in &future {
         let when = slots::local_datetime(tz, *starts_at);
         fx.notify(

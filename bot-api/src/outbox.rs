@@ -1,5 +1,6 @@
-//! Enqueueing messages for Telegram inside the update's own transaction, so a reply exists
-//! exactly when the update's effects do. The sender ([`crate::telegram`]) drains the table.
+//! Messages for Telegram. An update's are enqueued by its last statement
+//! ([`crate::writes`]), so a reply exists exactly when the update's effects do; the reminder
+//! sweep enqueues its own with [`enqueue`]. The sender ([`crate::telegram`]) drains the table.
 
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -48,39 +49,4 @@ pub async fn enqueue(conn: &mut PgConnection, items: &[Outgoing]) -> Result<(), 
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// Like [`enqueue`], but a chat that already has `cap` pending rows gets no more (0: no cap);
-/// returns how many items were dropped. A flood of replies to one chat then waits in Telegram's
-/// pace instead of piling up. One statement.
-pub async fn enqueue_capped(
-    conn: &mut PgConnection,
-    items: &[Outgoing],
-    cap: u32,
-) -> Result<u64, sqlx::Error> {
-    if items.is_empty() {
-        return Ok(0);
-    }
-    if cap == 0 {
-        enqueue(conn, items).await?;
-        return Ok(0);
-    }
-    let chat_ids: Vec<i64> = items.iter().map(|o| o.chat_id).collect();
-    let methods: Vec<&str> = items.iter().map(|o| o.method).collect();
-    let payloads: Vec<Value> = items.iter().map(|o| o.payload.clone()).collect();
-    // The count reads at most `cap` entries of outbox_chat_pending per chat.
-    let done = sqlx::query(
-        "INSERT INTO outbox (chat_id, method, payload) \
-         SELECT i.chat_id, i.method, i.payload \
-         FROM UNNEST($1::bigint[], $2::text[], $3::jsonb[]) AS i(chat_id, method, payload) \
-         WHERE (SELECT count(*) FROM (SELECT 1 FROM outbox o \
-                WHERE o.status = 'pending' AND o.chat_id = i.chat_id LIMIT $4) AS p) < $4",
-    )
-    .bind(&chat_ids)
-    .bind(&methods)
-    .bind(&payloads)
-    .bind(i64::from(cap))
-    .execute(conn)
-    .await?;
-    Ok((items.len() as u64).saturating_sub(done.rows_affected()))
 }

@@ -49,6 +49,8 @@ pub struct Actor {
     pub role: Role,
     /// The caller's active `masters.id`, if any (an admin may also be a master).
     pub master_id: Option<i64>,
+    /// That master's time zone, read with the role.
+    pub master_tz: Option<chrono_tz::Tz>,
 }
 
 /// The role a command needs.
@@ -114,6 +116,7 @@ mod tests {
             chat_id: 5_000_000_000,
             role,
             master_id,
+            master_tz: master_id.map(|_| chrono_tz::Tz::UTC),
         }
     }
 

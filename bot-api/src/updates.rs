@@ -1,10 +1,11 @@
 //! Where an update enters.
 //!
 //! Contract used by the transports (webhook, polling, terminal chat):
-//! `process_update` opens one transaction, records `update_id` (a duplicate returns
-//! [`Outcome::Duplicate`] with no effect), applies the command, enqueues every reply and
-//! notification in the outbox, and commits. Only after the commit are the collected
-//! [`crate::events`] emitted (logs + metrics), so a rolled-back update counts nothing.
+//! `process_update` registers the sender, lets the command read and decide (preparing the
+//! replies of each outcome its write can reach), then runs one statement that records
+//! `update_id` (a duplicate returns [`Outcome::Duplicate`] with no effect), makes the write and
+//! enqueues the replies of the outcome reached ([`crate::writes`]). Only after it are that
+//! outcome's [`crate::events`] emitted (logs + metrics), so a failed update counts nothing.
 //! The `bot_api_telegram_updates_total{outcome}` counter is the transport's job.
 //!
 //! The handler's parts: `context` (what it needs), `failure` (transient errors and dead
@@ -20,11 +21,14 @@ use self::dispatch::dispatch;
 use self::failure::clean;
 use crate::commands;
 use crate::effects::Effects;
+use crate::events::booking::{BookingSystemFailure, SystemFailureReason};
 use crate::events::service::OutboxChatFull;
 use crate::outbox;
 use crate::rbac::{Actor, Role};
+use crate::schedule::parse_tz;
 use crate::telegram::types::{Update, User};
 use crate::throttle::{SLOW_DOWN, Verdict};
+use crate::writes::{self, Write};
 
 pub use self::context::BotContext;
 pub use self::failure::{UpdateError, dead_letter, settle_failure};
@@ -96,41 +100,77 @@ pub async fn process_update(ctx: &BotContext, update: &Update) -> Result<Outcome
     applied
 }
 
-/// The transaction of one update: record its id, register its sender, run the command,
-/// enqueue the replies, commit; then the events.
+/// How often an update is read and decided again when its write finds that what it read
+/// changed meanwhile, before the update counts as failed (transient: it is retried later).
+const DECIDE_ATTEMPTS: u32 = 3;
+
+/// One update in at most three round trips: the sender registered (and a committed duplicate
+/// recognised), the command's read, then one statement that records the update's id, makes
+/// its write and enqueues its replies ([`writes::commit`]). Then the events. Nothing before
+/// the last statement is an effect but the idempotent registration, so an update either
+/// happened whole or not at all.
 async fn apply(
     ctx: &BotContext,
     update: &Update,
     input: &Input<'_>,
 ) -> Result<Outcome, UpdateError> {
-    let mut tx = ctx.pool.begin().await?;
-    let Some(actor) = record_and_register(&mut tx, ctx, update.update_id, input).await? else {
+    let mut conn = ctx.pool.acquire().await?;
+    let Some(actor) = register(&mut conn, ctx, update.update_id, input).await? else {
         return Ok(Outcome::Duplicate);
     };
-    let mut fx = Effects::new(input.chat_id, input.callback_query_id);
     let text = clean(input.text);
-    let parsed = if input.callback_query_id.is_some() {
-        commands::parse_callback(&text)
-    } else {
-        commands::parse_text(&text)
-    };
-    dispatch(ctx, &mut tx, &actor, parsed, &mut fx).await?;
     let cap = ctx.throttle.limits.outbox_max_pending_per_chat;
-    let dropped = outbox::enqueue_capped(&mut tx, &fx.out, cap).await?;
-    tx.commit().await?;
-    for e in &fx.events {
-        e.emit(&ctx.metrics);
-    }
-    if dropped > 0 {
-        OutboxChatFull {
-            chat_id: input.chat_id,
-            update_id: update.update_id,
-            dropped,
+    let mut attempt = 1;
+    loop {
+        let mut fx = Effects::new(input.chat_id, input.callback_query_id);
+        let parsed = if input.callback_query_id.is_some() {
+            commands::parse_callback(&text)
+        } else {
+            commands::parse_text(&text)
+        };
+        dispatch(ctx, &mut conn, &actor, parsed, &mut fx).await?;
+        let settled = writes::commit(
+            &mut conn,
+            update.update_id,
+            fx.write.as_ref(),
+            &fx.outbox_json(),
             cap,
+        )
+        .await;
+        let settled = match settled {
+            Ok(s) => s,
+            Err(e) if writes::is_stale(&e) && attempt < DECIDE_ATTEMPTS => {
+                attempt += 1;
+                continue;
+            }
+            Err(e) => {
+                if matches!(fx.write, Some(Write::Book { .. })) {
+                    // What BookingFailureSpike watches for: a booking a database error broke.
+                    BookingSystemFailure {
+                        reason: SystemFailureReason::Database,
+                    }
+                    .emit(&ctx.metrics);
+                }
+                return Err(e.into());
+            }
+        };
+        if settled.outcome == "duplicate" {
+            return Ok(Outcome::Duplicate);
         }
-        .emit();
+        for e in fx.settle(&settled.outcome) {
+            e.emit(&ctx.metrics);
+        }
+        if settled.dropped > 0 {
+            OutboxChatFull {
+                chat_id: input.chat_id,
+                update_id: update.update_id,
+                dropped: settled.dropped,
+                cap,
+            }
+            .emit();
+        }
+        return Ok(Outcome::Processed);
     }
-    Ok(Outcome::Processed)
 }
 
 /// A throttled update in one statement: its id recorded as processed and, for the first of a
@@ -163,32 +203,30 @@ async fn throttled(
     })
 }
 
-/// Records `update_id` and registers or refreshes the sender, computing their role, in one
-/// round trip; `None` when the update was already processed. The user row is only rewritten
-/// when something changed, so a regular user costs no write; either way `ON CONFLICT DO
-/// UPDATE` locks it until the commit, which serialises one user's updates (the client's
-/// booking limit relies on that).
-async fn record_and_register(
+/// Registers or refreshes the sender and reads their role, in one round trip (autocommit: the
+/// registration is idempotent, so it needs no transaction); `None` when the update was already
+/// processed. The user row is only rewritten when something changed, so a regular user costs
+/// no write.
+async fn register(
     conn: &mut PgConnection,
     ctx: &BotContext,
     update_id: i64,
     input: &Input<'_>,
 ) -> Result<Option<Actor>, sqlx::Error> {
     let from = input.from;
-    let (fresh, user_id, master_id): (bool, Option<i64>, Option<i64>) = sqlx::query_as(
-        "WITH pu AS ( \
-           INSERT INTO processed_updates (update_id) VALUES ($5) \
-           ON CONFLICT DO NOTHING RETURNING update_id), \
+    type Row = (bool, Option<i64>, Option<i64>, Option<String>);
+    let (done, user_id, master_id, tz): Row = sqlx::query_as(
+        "WITH pu AS (SELECT EXISTS (SELECT 1 FROM processed_updates WHERE update_id = $5) AS done), \
          ins AS ( \
            INSERT INTO users (telegram_id, chat_id, username, first_name) \
-           SELECT $1::bigint, $2::bigint, $3::text, $4::text FROM pu \
+           SELECT $1::bigint, $2::bigint, $3::text, $4::text FROM pu WHERE NOT pu.done \
            ON CONFLICT (telegram_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, \
              username = EXCLUDED.username, first_name = EXCLUDED.first_name, updated_at = now() \
            WHERE (users.chat_id, users.username, users.first_name) \
              IS DISTINCT FROM (EXCLUDED.chat_id, EXCLUDED.username, EXCLUDED.first_name) \
            RETURNING id), \
          u AS (SELECT id FROM ins UNION ALL SELECT id FROM users WHERE telegram_id = $1 LIMIT 1) \
-         SELECT EXISTS (SELECT 1 FROM pu), u.id, m.id FROM (SELECT 1) AS one \
+         SELECT pu.done, u.id, m.id, m.time_zone FROM pu \
          LEFT JOIN u ON TRUE LEFT JOIN masters m ON m.user_id = u.id AND m.active",
     )
     .bind(from.id)
@@ -198,16 +236,16 @@ async fn record_and_register(
     .bind(update_id)
     .fetch_one(&mut *conn)
     .await?;
-    if !fresh {
+    if done {
         return Ok(None);
     }
-    let (user_id, master_id) = match user_id {
-        Some(id) => (id, master_id),
+    let (user_id, master_id, tz) = match user_id {
+        Some(id) => (id, master_id, tz),
         // The user's first updates raced: the other insert committed after this statement's
-        // snapshot was taken (the row is locked for us now). A new statement sees it.
+        // snapshot was taken. A new statement sees it.
         None => {
             sqlx::query_as(
-                "SELECT u.id, m.id FROM users u \
+                "SELECT u.id, m.id, m.time_zone FROM users u \
                  LEFT JOIN masters m ON m.user_id = u.id AND m.active WHERE u.telegram_id = $1",
             )
             .bind(from.id)
@@ -221,5 +259,6 @@ async fn record_and_register(
         chat_id: input.chat_id,
         role: Role::of(ctx.admins.contains(&from.id), master_id.is_some()),
         master_id,
+        master_tz: tz.as_deref().map(parse_tz),
     }))
 }

@@ -34,6 +34,10 @@ const RELEASED: &[(i64, &str)] = &[
         6,
         "645d16a087af7586031a95fa684797ad2036787afd3b553b53868fc37912298dc4a73eda3a31cf3bc649b4978fe4568c",
     ),
+    (
+        7,
+        "360d774ee8c4eb71cfc5da8cf3eab91b782461845735a49b216f1be4eccc9ad88d4cfb68b4f4b9f486236b478e7d3b45",
+    ),
 ];
 
 fn hex(bytes: &[u8]) -> String {

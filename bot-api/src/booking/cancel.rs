@@ -1,5 +1,6 @@
 //! `/cancel`: who may cancel a booking ([`CancelledBy::of`], pure) and until when, then the
-//! update and the notes to both parties.
+//! write (`bot_cancel`, which re-checks both under the row's lock) and the notes to both
+//! parties.
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgConnection;
@@ -11,6 +12,7 @@ use crate::events::booking::{BookingCancelled, CancelledBy};
 use crate::rbac::{Actor, Role};
 use crate::schedule;
 use crate::slots;
+use crate::writes::Write;
 
 impl CancelledBy {
     /// Who `actor` is to a booking of `master_id` held by `client_id`; `None` when it is not
@@ -54,7 +56,7 @@ pub async fn cancel(
                 mu.chat_id AS master_chat, cu.chat_id AS client_chat \
          FROM bookings b JOIN masters m ON m.id = b.master_id \
          JOIN users mu ON mu.id = m.user_id JOIN users cu ON cu.id = b.client_id \
-         WHERE b.id = $1 FOR UPDATE OF b",
+         WHERE b.id = $1",
     )
     .bind(booking_id)
     .fetch_optional(&mut *conn)
@@ -81,28 +83,22 @@ pub async fn cancel(
         fx.reply(format!("Booking #{booking_id} is already cancelled."));
         return Ok(());
     }
+    // A client's cut-off; masters and admins may cancel until the start.
+    let cutoff = (by == CancelledBy::Client).then_some(rules.cancel_cutoff_minutes);
     if b.starts_at <= now {
-        fx.reply(format!(
-            "Booking #{booking_id} ({when}) has already started, so it cannot be cancelled."
-        ));
+        fx.reply(late(booking_id, &when, None));
         return Ok(());
     }
-    let cutoff = Duration::minutes(i64::from(rules.cancel_cutoff_minutes));
-    if by == CancelledBy::Client && b.starts_at - now < cutoff {
-        fx.reply(format!(
-            "Booking #{booking_id} ({when}) can no longer be cancelled: clients may cancel up to {} minutes before the start. Please contact the master.",
-            rules.cancel_cutoff_minutes
-        ));
+    if cutoff.is_some_and(|c| b.starts_at - now < Duration::minutes(i64::from(c))) {
+        fx.reply(late(booking_id, &when, cutoff));
         return Ok(());
     }
-    sqlx::query(
-        "UPDATE bookings SET status = 'cancelled', cancelled_at = now(), cancelled_by = $2 \
-         WHERE id = $1",
-    )
-    .bind(booking_id)
-    .bind(by.as_str())
-    .execute(&mut *conn)
-    .await?;
+    fx.write(Write::Cancel {
+        booking_id,
+        by: by.as_str(),
+        lead_minutes: cutoff.map_or(0, |c| i32::try_from(c).unwrap_or(i32::MAX)),
+    });
+    fx.on("cancelled");
     fx.reply(format!(
         "Booking #{booking_id} on {when} ({tz}) is cancelled."
     ));
@@ -120,7 +116,25 @@ pub async fn cancel(
         master_id: b.master_id,
         by,
     }));
+    // What the write can still find: cancelled meanwhile, or the time run out meanwhile.
+    fx.on("already");
+    fx.reply(format!("Booking #{booking_id} is already cancelled."));
+    fx.on("late");
+    fx.reply(late(booking_id, &when, cutoff));
     Ok(())
+}
+
+/// The refusal of a booking too close to its start: within a client's `cutoff` (minutes), or
+/// started.
+fn late(booking_id: i64, when: &str, cutoff: Option<u32>) -> String {
+    match cutoff {
+        Some(minutes) => format!(
+            "Booking #{booking_id} ({when}) can no longer be cancelled: clients may cancel up to {minutes} minutes before the start. Please contact the master."
+        ),
+        None => format!(
+            "Booking #{booking_id} ({when}) has already started, so it cannot be cancelled."
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -138,6 +152,7 @@ mod tests {
             chat_id: user_id * 100,
             role,
             master_id,
+            master_tz: master_id.map(|_| chrono_tz::Tz::UTC),
         }
     }
 

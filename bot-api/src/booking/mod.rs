@@ -1,8 +1,8 @@
-//! Where a booking is decided. `/book` locks the master's row (serialising it with schedule
-//! writes), lets [`decide()`] judge the request by that row and the clock, then reads the
-//! database facts about the chosen slot (client's active bookings, blocks, taken) and inserts
-//! when they allow it, in one statement; [`decide::admit`] words a refusal from those facts.
-//! The exclusion constraint stays the safety net under all of it. `/cancel` ([`cancel()`]) checks ownership and the client's cut-off.
+//! Where a booking is decided. `/book` reads the master's row, lets [`decide()`] judge the
+//! request by that row and the clock, and hands the chosen slot to the update's write
+//! (`bot_book`), which re-checks the row's version, blocks, overlaps and the client's limit
+//! under the master's and the client's row locks; [`decide::admit`] words each refusal it can
+//! reach. The exclusion constraint stays the safety net under all of it. `/cancel` ([`cancel()`]) checks ownership and the client's cut-off.
 //! Every refusal is a sentence plus a `booking_failed` event.
 
 pub mod cancel;
@@ -22,6 +22,7 @@ use crate::events::booking::{BookingCreated, BookingFailed};
 use crate::keyboards;
 use crate::rbac::Actor;
 use crate::schedule;
+use crate::writes::Write;
 
 fn refuse(fx: &mut Effects, actor: &Actor, master: Option<i64>, refusal: &Refusal) {
     fx.event(Event::Failed(BookingFailed {
@@ -35,8 +36,9 @@ fn refuse(fx: &mut Effects, actor: &Actor, master: Option<i64>, refusal: &Refusa
 /// `/book <master_id> <date> <HH:MM>` (and the confirm button). A wall-clock time that occurs
 /// twice (clocks going back) means the earlier instant unless `later` (buttons only).
 ///
-/// Two round trips: the locked master row, then the occupancy facts and the insert in one
-/// statement — one when the master row already refuses.
+/// One read ([`schedule::booking_read`]); a slot the master's row and the clock allow becomes
+/// the update's write (`bot_book`), with the replies of each outcome prepared: booked, or
+/// refused as blocked, taken or over the limit, which the write decides under its locks.
 pub async fn book(
     conn: &mut PgConnection,
     rules: &BookingRules,
@@ -46,9 +48,8 @@ pub async fn book(
     (time, later): (NaiveTime, bool),
     fx: &mut Effects,
 ) -> Result<(), sqlx::Error> {
-    // The clock is read before the lock wait, as it always was.
     let now = Utc::now();
-    let master = schedule::master_day(conn, master_id, date, true).await?;
+    let read = schedule::booking_read(conn, master_id, date, actor.user_id).await?;
     let facts = Facts {
         request: Request {
             master_id,
@@ -56,12 +57,12 @@ pub async fn book(
             time,
             later,
         },
-        master: master.as_ref(),
+        master: read.as_ref().map(|r| &r.master),
         client_user_id: actor.user_id,
         now,
     };
-    let (slot, m) = match (decide(&facts, rules), master.as_ref()) {
-        (Ok(slot), Some(m)) => (slot, m),
+    let (slot, read) = match (decide(&facts, rules), read) {
+        (Ok(slot), Some(read)) => (slot, read),
         (Err(refusal), _) => {
             refuse(fx, actor, Some(master_id), &refusal);
             return Ok(());
@@ -77,52 +78,18 @@ pub async fn book(
             return Ok(());
         }
     };
-    // The occupancy facts and the insert in one statement. The insert's own condition is the
-    // safety (with the exclusion constraint under it); `admit` only picks the sentence for a
-    // refusal. The facts are fresh: this statement's snapshot is taken after the earlier
-    // statements of this transaction took the client's row lock (record_and_register) and the
-    // master's, so no booking of this client or on this master can commit unseen.
-    let (active_bookings, blocked, taken, id): (i64, bool, bool, Option<i64>) = sqlx::query_as(
-        "WITH facts AS ( \
-           SELECT (SELECT count(*) FROM bookings WHERE client_id = $1 AND status = 'confirmed' \
-                    AND starts_at > now()) AS active, \
-                  EXISTS (SELECT 1 FROM availability_blocks WHERE master_id = $2 \
-                    AND starts_at < $4 AND ends_at > $3) AS blocked, \
-                  EXISTS (SELECT 1 FROM bookings WHERE master_id = $2 AND status = 'confirmed' \
-                    AND starts_at < $4 AND ends_at > $3) AS taken), \
-         ins AS ( \
-           INSERT INTO bookings (master_id, client_id, starts_at, ends_at) \
-           SELECT $2, $1, $3, $4 FROM facts \
-           WHERE facts.active < $5 AND NOT facts.blocked AND NOT facts.taken \
-           ON CONFLICT DO NOTHING RETURNING id) \
-         SELECT f.active, f.blocked, f.taken, (SELECT id FROM ins) FROM facts f",
-    )
-    .bind(actor.user_id)
-    .bind(master_id)
-    .bind(slot.start)
-    .bind(slot.end)
-    .bind(i64::from(rules.max_active_bookings))
-    .fetch_one(&mut *conn)
-    .await?;
-    let occupancy = Occupancy {
-        active_bookings,
-        blocked,
-        taken,
-    };
-    let id = match (id, decide::admit(slot, &occupancy, rules)) {
-        (Some(id), _) => id,
-        (None, Err(refusal)) => {
-            refuse(fx, actor, Some(master_id), &refusal);
-            return Ok(());
-        }
-        // Admitted by the facts, yet no row: a clash the exclusion constraint turned into
-        // "no row" rather than an error that aborts the update.
-        (None, Ok(slot)) => {
-            refuse(fx, actor, Some(master_id), &Refusal::taken(&slot));
-            return Ok(());
-        }
-    };
+    let (id, m) = (read.booking_id, &read.master);
+    fx.write(Write::Book {
+        master_id,
+        version: read.version,
+        client_id: actor.user_id,
+        booking_id: id,
+        start: slot.start,
+        end: slot.end,
+        max_active: i32::try_from(rules.max_active_bookings).unwrap_or(i32::MAX),
+    });
     let (when, tz) = (slot.when(), slot.tz);
+    fx.on("booked");
     fx.reply_with(
         format!(
             "Booked: #{id} with master #{master_id} ({}) on {when} ({tz}).",
@@ -142,5 +109,38 @@ pub async fn book(
         master_id,
         client_telegram_id: actor.telegram_id,
     }));
+    // The refusals the write can still reach, worded by `admit` from the occupancy each
+    // stands for; the limit's count is the one read, or the limit when a booking raced in.
+    let limit = i64::from(rules.max_active_bookings);
+    let outcomes = [
+        (
+            "blocked",
+            Occupancy {
+                blocked: true,
+                ..Occupancy::default()
+            },
+        ),
+        (
+            "taken",
+            Occupancy {
+                taken: true,
+                ..Occupancy::default()
+            },
+        ),
+        (
+            "limit",
+            Occupancy {
+                active_bookings: read.active_bookings.max(limit),
+                ..Occupancy::default()
+            },
+        ),
+    ];
+    for (outcome, occupancy) in outcomes {
+        fx.on(outcome);
+        let refusal = decide::admit(slot, &occupancy, rules)
+            .err()
+            .unwrap_or_else(|| Refusal::taken(&slot));
+        refuse(fx, actor, Some(master_id), &refusal);
+    }
     Ok(())
 }

@@ -113,11 +113,17 @@ async fn run(
         Command::My => browse::my(conn, actor, fx).await,
         Command::Cancel { booking_id } => booking::cancel(conn, rules, actor, booking_id, fx).await,
         Command::Agenda { date } => browse::agenda(conn, actor, date, fx).await,
-        Command::Hours { days, hours } => schedule::hours(conn, actor, days, hours, fx).await,
+        Command::Hours { days, hours } => {
+            schedule::hours(actor, days, hours, fx);
+            Ok(())
+        }
         Command::Block { date, range } => blocks::block(conn, actor, date, range, fx).await,
         Command::Blocks => blocks::blocks(conn, actor, fx).await,
         Command::Unblock { block_id } => blocks::unblock(conn, actor, block_id, fx).await,
-        Command::Timezone { tz } => schedule::timezone(conn, actor, tz, fx).await,
+        Command::Timezone { tz } => {
+            schedule::timezone(actor, tz, fx);
+            Ok(())
+        }
         Command::AddMaster { telegram_id, name } => {
             masters::add_master(conn, rules, actor, telegram_id, &name, fx).await
         }

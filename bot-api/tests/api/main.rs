@@ -27,5 +27,6 @@ mod schedule;
 mod shutdown;
 mod slow_clients;
 mod startup;
+mod update_functions;
 mod updates;
 mod webhook;
