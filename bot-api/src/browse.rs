@@ -11,6 +11,7 @@ use crate::keyboards::{self, button, markup};
 use crate::rbac::Actor;
 use crate::schedule::{self, parse_tz};
 use crate::slots::{self, LocalInstant};
+use crate::zones;
 
 /// `/masters`: active masters with a button each.
 pub async fn masters(conn: &mut PgConnection, fx: &mut Effects) -> Result<(), sqlx::Error> {
@@ -89,23 +90,30 @@ pub async fn slots(
     fx: &mut Effects,
 ) -> Result<(), sqlx::Error> {
     let now = Utc::now();
-    // One read whether or not the day is given: without one it is today in the master's zone,
-    // which only the read tells, so the busy ranges are read for every day it can be.
-    let anchor = date.unwrap_or_else(|| now.date_naive());
-    let midnight = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
-    let span = if date.is_some() { (1, 2) } else { (2, 3) };
-    let range = (
-        midnight(anchor) - Duration::days(span.0),
-        midnight(anchor) + Duration::days(span.1),
-    );
-    let week = match schedule::master_week(conn, master_id, range).await? {
-        Some(w) if w.active => w,
-        _ => {
-            fx.reply(format!(
-                "There is no active master #{master_id}; see /masters."
-            ));
-            return Ok(());
+    // One read: the day's blocks and bookings with the master's week. The day's bounds need
+    // the master's zone, which the read returns; the zone last read is used, and a read that
+    // finds it changed is made again (once per change of zone).
+    let mut known = zones::known(master_id);
+    let mut reads = 0;
+    let week = loop {
+        let range = zones::busy_range(date, known, now);
+        let week = match schedule::master_week(conn, master_id, range).await? {
+            Some(w) if w.active => w,
+            _ => {
+                fx.reply(format!(
+                    "There is no active master #{master_id}; see /masters."
+                ));
+                return Ok(());
+            }
+        };
+        reads += 1;
+        let tz = parse_tz(&week.time_zone);
+        zones::remember(master_id, tz);
+        // A second change of zone between two reads is not chased further.
+        if known.is_none() || known == Some(tz) || reads == 2 {
+            break week;
         }
+        known = Some(tz);
     };
     let tz = parse_tz(&week.time_zone);
     let date = date.unwrap_or_else(|| slots::today(tz, now));

@@ -21,6 +21,7 @@
 //! - [`keyboards`] — inline keyboards and their compact (≤ 64 byte) callback data.
 //! - [`effects`] — the write, replies and events one update produces, per outcome.
 //! - [`slots`] — pure slot arithmetic (hours − blocks − bookings) across DST.
+//! - [`zones`] — each master's zone as last read, so a day view reads just that day.
 //! - [`outbox`] — outgoing Bot API calls; enqueueing those of the reminder sweep.
 //! - [`reminders`] — the reminder sweep before appointments.
 //! - [`retention`] — the scheduled prune of old update ids and outbox rows.
@@ -54,3 +55,4 @@ pub mod telegram;
 pub mod throttle;
 pub mod updates;
 pub mod writes;
+pub mod zones;

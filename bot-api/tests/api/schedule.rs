@@ -115,6 +115,30 @@ async fn a_master_may_change_time_zone_and_slots_follow_it() {
     assert_eq!(writes(&bot, "timezone_set", "success"), 1);
 }
 
+/// The day view reads the day's bookings by the zone it last saw: after a change of zone, a
+/// booking in the new zone's day but outside the old one's (19:00 in New York is 01:00 the
+/// next day in Berlin) must still show as taken.
+#[tokio::test]
+async fn after_a_change_of_zone_the_day_view_reads_the_new_zones_day() {
+    let bot = bot().await;
+    let m = bot.master().await;
+    let date = day(3);
+    let before = bot.say(CLIENT, &format!("/slots {m} {date}")).await;
+    assert!(before.contains("(Europe/Berlin)"), "{before}");
+    bot.say(MASTER, "/timezone America/New_York").await;
+    let booked = bot.say(OTHER, &format!("/book {m} {date} 19:00")).await;
+    assert!(booked.starts_with("Booked"), "{booked}");
+    let after = bot.say(CLIENT, &format!("/slots {m} {date}")).await;
+    assert!(
+        after.contains("(America/New_York)") && after.contains("18:00"),
+        "{after}"
+    );
+    assert!(
+        !after.contains("19:00"),
+        "the 19:00 booking shows as free: {after}"
+    );
+}
+
 #[tokio::test]
 async fn admins_add_and_remove_masters_with_reasons_for_every_refusal() {
     let bot = bot().await;
