@@ -205,8 +205,9 @@ async fn throttled(
 
 /// Registers or refreshes the sender and reads their role, in one round trip (autocommit: the
 /// registration is idempotent, so it needs no transaction); `None` when the update was already
-/// processed. The user row is only rewritten when something changed, so a regular user costs
-/// no write.
+/// processed. A known user whose name and chat are unchanged is only read: even an
+/// `ON CONFLICT DO UPDATE` that updates nothing locks the row, which is a WAL record and so a
+/// WAL flush at the commit, once per update.
 async fn register(
     conn: &mut PgConnection,
     ctx: &BotContext,
@@ -217,15 +218,19 @@ async fn register(
     type Row = (bool, Option<i64>, Option<i64>, Option<String>);
     let (done, user_id, master_id, tz): Row = sqlx::query_as(
         "WITH pu AS (SELECT EXISTS (SELECT 1 FROM processed_updates WHERE update_id = $5) AS done), \
+         cur AS (SELECT id, (chat_id, username, first_name) \
+                   IS NOT DISTINCT FROM ($2::bigint, $3::text, $4::text) AS same \
+                 FROM users WHERE telegram_id = $1), \
          ins AS ( \
            INSERT INTO users (telegram_id, chat_id, username, first_name) \
-           SELECT $1::bigint, $2::bigint, $3::text, $4::text FROM pu WHERE NOT pu.done \
+           SELECT $1::bigint, $2::bigint, $3::text, $4::text FROM pu \
+           WHERE NOT pu.done AND NOT EXISTS (SELECT 1 FROM cur WHERE cur.same) \
            ON CONFLICT (telegram_id) DO UPDATE SET chat_id = EXCLUDED.chat_id, \
              username = EXCLUDED.username, first_name = EXCLUDED.first_name, updated_at = now() \
            WHERE (users.chat_id, users.username, users.first_name) \
              IS DISTINCT FROM (EXCLUDED.chat_id, EXCLUDED.username, EXCLUDED.first_name) \
            RETURNING id), \
-         u AS (SELECT id FROM ins UNION ALL SELECT id FROM users WHERE telegram_id = $1 LIMIT 1) \
+         u AS (SELECT id FROM ins UNION ALL SELECT id FROM cur LIMIT 1) \
          SELECT pu.done, u.id, m.id, m.time_zone FROM pu \
          LEFT JOIN u ON TRUE LEFT JOIN masters m ON m.user_id = u.id AND m.active",
     )

@@ -152,3 +152,26 @@ async fn a_database_failure_is_an_error_so_the_transport_answers_503() {
     };
     assert!(e.is_transient(), "{e:?}");
 }
+
+/// Registering a known, unchanged user only reads their row: a lock (even that of an
+/// `ON CONFLICT DO UPDATE` which updates nothing) would be a WAL record, and so a WAL flush
+/// at the commit of the registration, on every update.
+#[tokio::test]
+async fn a_known_unchanged_users_updates_neither_lock_nor_rewrite_their_row() {
+    let bot = bot().await;
+    bot.say(CLIENT, "/start").await;
+    let row = || async {
+        sqlx::query_as::<_, (String, chrono::DateTime<chrono::Utc>)>(
+            "SELECT xmax::text, updated_at FROM users WHERE telegram_id = $1",
+        )
+        .bind(CLIENT)
+        .fetch_one(&bot.db.pool)
+        .await
+        .unwrap()
+    };
+    let before = row().await;
+    bot.say(CLIENT, "/help").await;
+    bot.say(CLIENT, "/masters").await;
+    assert_eq!(row().await, before);
+    assert_eq!(before.0, "0", "the row was locked");
+}
