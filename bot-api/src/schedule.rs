@@ -112,6 +112,10 @@ pub struct MasterWeek {
     pub slot_minutes: i32,
     /// Deactivated masters take no bookings.
     pub active: bool,
+    /// The master's `users.id`.
+    pub user_id: i64,
+    /// The master's chat.
+    pub chat_id: i64,
     /// ISO weekdays with hours, with the hours in `starts` and `ends` at the same index.
     pub weekdays: Vec<i16>,
     /// Start of each weekday's hours.
@@ -135,8 +139,8 @@ impl MasterWeek {
             time_zone: self.time_zone.clone(),
             slot_minutes: self.slot_minutes,
             active: self.active,
-            user_id: 0,
-            chat_id: 0,
+            user_id: self.user_id,
+            chat_id: self.chat_id,
             starts_local: i.and_then(|i| self.starts.get(i).copied()),
             ends_local: i.and_then(|i| self.ends.get(i).copied()),
         }
@@ -160,15 +164,15 @@ pub async fn master_week(
     (from, to): (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<Option<MasterWeek>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT m.id, m.display_name, m.time_zone, m.slot_minutes, m.active, \
-           ARRAY(SELECT weekday FROM working_hours WHERE master_id = $1 ORDER BY weekday) \
+        "SELECT m.id, m.display_name, m.time_zone, m.slot_minutes, m.active, m.user_id, \
+           u.chat_id, ARRAY(SELECT weekday FROM working_hours WHERE master_id = $1 ORDER BY weekday) \
              AS weekdays, \
            ARRAY(SELECT starts_local FROM working_hours WHERE master_id = $1 ORDER BY weekday) \
              AS starts, \
            ARRAY(SELECT ends_local FROM working_hours WHERE master_id = $1 ORDER BY weekday) \
              AS ends, \
            coalesce(b.s, '{}') AS busy_starts, coalesce(b.e, '{}') AS busy_ends \
-         FROM masters m LEFT JOIN LATERAL ( \
+         FROM masters m JOIN users u ON u.id = m.user_id LEFT JOIN LATERAL ( \
            SELECT array_agg(s ORDER BY s, e) AS s, array_agg(e ORDER BY s, e) AS e FROM ( \
              SELECT starts_at AS s, ends_at AS e FROM availability_blocks \
               WHERE master_id = $1 AND starts_at < $3 AND ends_at > $2 \

@@ -47,11 +47,7 @@ async fn a_drill_with_two_jobs_passes_every_check_and_leaves_no_scratch_database
     assert_eq!(report["passed"], true, "{report}");
     assert_eq!(report["checks"].as_array().unwrap().len(), 8, "{report}");
     let (argv, envs) = recorded(spy.path(), "pg_restore");
-    assert!(argv.contains(&"--jobs=2".to_owned()), "{argv:?}");
-    assert!(
-        !argv.contains(&"--single-transaction".to_owned()),
-        "{argv:?}"
-    );
+    assert_two_jobs(&argv);
     assert!(
         envs.lines()
             .any(|l| l == "PGOPTIONS=-c maintenance_work_mem=128MB -c synchronous_commit=off"),
@@ -74,11 +70,7 @@ async fn a_drill_with_two_jobs_passes_every_check_and_leaves_no_scratch_database
         .await;
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     let (argv, _) = recorded(spy.path(), "pg_restore");
-    assert!(
-        argv.contains(&"--single-transaction".to_owned()),
-        "{argv:?}"
-    );
-    assert!(!argv.iter().any(|a| a.starts_with("--jobs")), "{argv:?}");
+    assert_one_transaction(&argv);
 }
 
 #[tokio::test]
@@ -106,11 +98,7 @@ async fn a_real_restore_runs_jobs_only_when_asked_on_its_command_line() {
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     assert_eq!(json_answer(&out)["passed"], true);
     let (argv, envs) = recorded(spy.path(), "pg_restore");
-    assert!(argv.contains(&"--jobs=2".to_owned()), "{argv:?}");
-    assert!(
-        !argv.contains(&"--single-transaction".to_owned()),
-        "{argv:?}"
-    );
+    assert_two_jobs(&argv);
     // The index builds' memory, but commits stay durable: this is the database to keep.
     assert!(
         envs.lines()
@@ -144,11 +132,7 @@ async fn a_real_restore_runs_jobs_only_when_asked_on_its_command_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     let (argv, _) = recorded(spy.path(), "pg_restore");
-    assert!(
-        argv.contains(&"--single-transaction".to_owned()),
-        "{argv:?}"
-    );
-    assert!(!argv.iter().any(|a| a.starts_with("--jobs")), "{argv:?}");
+    assert_one_transaction(&argv);
 }
 
 #[tokio::test]
@@ -264,4 +248,22 @@ fn values_out_of_range_exit_2_naming_the_setting() {
         assert_eq!(out.status.code(), Some(2), "{line}: {stderr}");
         assert!(stderr.contains(key), "{line}: {stderr}");
     }
+}
+
+/// pg_restore ran as one transaction, without parallel jobs.
+fn assert_one_transaction(argv: &[String]) {
+    assert!(
+        argv.contains(&"--single-transaction".to_owned()),
+        "{argv:?}"
+    );
+    assert!(!argv.iter().any(|a| a.starts_with("--jobs")), "{argv:?}");
+}
+
+/// pg_restore ran with two parallel jobs, so not as one transaction.
+fn assert_two_jobs(argv: &[String]) {
+    assert!(argv.contains(&"--jobs=2".to_owned()), "{argv:?}");
+    assert!(
+        !argv.contains(&"--single-transaction".to_owned()),
+        "{argv:?}"
+    );
 }
